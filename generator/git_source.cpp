@@ -1,0 +1,160 @@
+#include "generator/git_source.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+#include <git2.h>
+
+namespace squashpub::generator {
+namespace {
+
+struct LibGit2 {
+    LibGit2() { git_libgit2_init(); }
+    ~LibGit2() { git_libgit2_shutdown(); }
+};
+
+void ensure_libgit2() {
+    static LibGit2 instance;
+}
+
+std::string last_git_error() {
+    const git_error* error = git_error_last();
+    return error && error->message ? error->message : "unknown libgit2 error";
+}
+
+template <typename T, void (*Free)(T*)> struct GitPtr {
+    T* ptr = nullptr;
+    ~GitPtr() {
+        if (ptr)
+            Free(ptr);
+    }
+    T** out() { return &ptr; }
+    T* get() const { return ptr; }
+};
+
+using ObjectPtr = GitPtr<git_object, git_object_free>;
+using CommitPtr = GitPtr<git_commit, git_commit_free>;
+using TreePtr = GitPtr<git_tree, git_tree_free>;
+using BlobPtr = GitPtr<git_blob, git_blob_free>;
+using OdbPtr = GitPtr<git_odb, git_odb_free>;
+using RepoPtr = GitPtr<git_repository, git_repository_free>;
+
+class TreeReader {
+  public:
+    TreeReader(git_repository* repo, std::string subject, const ExcludeRules& exclude)
+        : repo_(repo), subject_(std::move(subject)), exclude_(exclude) {
+        if (git_repository_odb(odb_.out(), repo_) != 0)
+            throw Error(subject_, "cannot open object database: " + last_git_error());
+    }
+
+    void fill(Node& directory, const git_tree* tree, const std::string& relative) {
+        const size_t count = git_tree_entrycount(tree);
+        for (size_t i = 0; i < count; ++i) {
+            const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
+            const std::string name = git_tree_entry_name(entry);
+            const std::string path = relative.empty() ? name : relative + "/" + name;
+            const git_filemode_t mode = git_tree_entry_filemode(entry);
+            const bool is_directory = mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT;
+            if (exclude_.excludes(path, is_directory))
+                continue;
+            directory.children.push_back({name, node_for(entry, mode, path)});
+        }
+    }
+
+  private:
+    std::shared_ptr<Node> node_for(const git_tree_entry* entry, git_filemode_t mode,
+                                   const std::string& path) {
+        const git_oid* id = git_tree_entry_id(entry);
+        switch (mode) {
+        case GIT_FILEMODE_TREE: {
+            TreePtr subtree;
+            if (git_tree_lookup(subtree.out(), repo_, id) != 0)
+                throw Error(subject_ + ":" + path, "cannot read tree: " + last_git_error());
+            auto node = Node::directory();
+            fill(*node, subtree.get(), path);
+            return node;
+        }
+        case GIT_FILEMODE_COMMIT:
+            log_warning(subject_ + ":" + path + ": submodule stored as an empty directory");
+            return Node::directory();
+        case GIT_FILEMODE_LINK: {
+            BlobPtr blob;
+            if (git_blob_lookup(blob.out(), repo_, id) != 0)
+                throw Error(subject_ + ":" + path, "cannot read symlink: " + last_git_error());
+            const auto* data = static_cast<const char*>(git_blob_rawcontent(blob.get()));
+            return Node::symlink(std::string(data, git_blob_rawsize(blob.get())));
+        }
+        default: {
+            size_t size = 0;
+            git_object_t type;
+            if (git_odb_read_header(&size, &type, odb_.get(), id) != 0)
+                throw Error(subject_ + ":" + path, "cannot read blob: " + last_git_error());
+            return Node::file(size, mode == GIT_FILEMODE_BLOB_EXECUTABLE, git_oid_tostr_s(id));
+        }
+        }
+    }
+
+    git_repository* repo_;
+    std::string subject_;
+    const ExcludeRules& exclude_;
+    OdbPtr odb_;
+};
+
+} // namespace
+
+GitSource::GitSource(std::string repository, std::string revision, const ExcludeRules& exclude)
+    : repository_(std::move(repository)), revision_(std::move(revision)) {
+    ensure_libgit2();
+    if (git_repository_open_ext(&repo_, repository_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH,
+                                nullptr) != 0)
+        throw Error(repository_, "not a git repository: " + last_git_error());
+    ObjectPtr object;
+    if (git_revparse_single(object.out(), repo_, revision_.c_str()) != 0)
+        throw Error(repository_, "unknown revision '" + revision_ + "': " + last_git_error());
+    ObjectPtr commit_object;
+    if (git_object_peel(commit_object.out(), object.get(), GIT_OBJECT_COMMIT) != 0)
+        throw Error(repository_, "revision '" + revision_ + "' is not a commit");
+    auto* commit = reinterpret_cast<git_commit*>(commit_object.get());
+    commit_id_ = git_oid_tostr_s(git_commit_id(commit));
+    commit_time_ = static_cast<uint32_t>(git_commit_time(commit));
+    TreePtr tree;
+    if (git_commit_tree(tree.out(), commit) != 0)
+        throw Error(describe(), "cannot read the commit's tree: " + last_git_error());
+    root_ = Node::directory();
+    TreeReader(repo_, describe(), exclude).fill(*root_, tree.get(), "");
+    sort_tree(*root_);
+}
+
+GitSource::~GitSource() {
+    git_repository_free(repo_);
+}
+
+void GitSource::read_content(const Node& file,
+                             const std::function<void(const uint8_t*, size_t)>& sink) const {
+    git_oid id;
+    BlobPtr blob;
+    if (git_oid_fromstr(&id, file.locator.c_str()) != 0 ||
+        git_blob_lookup(blob.out(), repo_, &id) != 0)
+        throw Error(describe(), "cannot read blob " + file.locator + ": " + last_git_error());
+    const auto* data = static_cast<const uint8_t*>(git_blob_rawcontent(blob.get()));
+    const uint64_t size = static_cast<uint64_t>(git_blob_rawsize(blob.get()));
+    if (size != file.size)
+        throw Error(describe(), "blob " + file.locator + " has an unexpected size");
+    constexpr uint64_t kChunk = 1 << 20;
+    for (uint64_t offset = 0; offset < size; offset += kChunk)
+        sink(data + offset, static_cast<size_t>(std::min(kChunk, size - offset)));
+}
+
+std::optional<uint32_t> head_commit_time(const std::string& directory) {
+    ensure_libgit2();
+    RepoPtr repo;
+    if (git_repository_open_ext(repo.out(), directory.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH,
+                                nullptr) != 0)
+        return std::nullopt;
+    ObjectPtr head;
+    if (git_revparse_single(head.out(), repo.get(), "HEAD^{commit}") != 0)
+        return std::nullopt;
+    return static_cast<uint32_t>(git_commit_time(reinterpret_cast<const git_commit*>(head.get())));
+}
+
+} // namespace squashpub::generator
