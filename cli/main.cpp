@@ -31,6 +31,8 @@ struct Command {
 
 const Command kCommands[] = {
     {"image", squashpub::cli::run_image},
+    {"delta", squashpub::cli::run_delta},
+    {"apply", squashpub::cli::run_apply},
 };
 
 } // namespace

@@ -1,0 +1,52 @@
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/log.hpp"
+#include "generator/delta_encoder.hpp"
+
+#include <cstdio>
+
+namespace squashpub::cli {
+namespace {
+
+const char* kHelp = R"(usage: squashpub delta [options] OLD.sqfs NEW.sqfs OUT.sqdelta
+
+Computes a delta that stock squashmerge applies to OLD.sqfs to rebuild
+NEW.sqfs byte for byte. Both images must be lzo (lzo1x_999) or fast lz4,
+with the same block size. Only blocks that recompress exactly with the
+client's call are expanded; the others travel compressed.
+
+Options:
+  --tmpdir DIR       where the expanded files go (default: $TMPDIR or /tmp);
+                     needs about the size of both images plus their contents
+  --jobs N           threads for decompression and checks (default: cores)
+  --expand-shared    also expand blocks both images share (usually larger)
+  --verbose, --quiet
+)";
+
+} // namespace
+
+int run_delta(const Args& args) {
+    if (wants_help(args, kHelp))
+        return kExitOk;
+    OptionSpec spec{{"--tmpdir", "--jobs"}, {"--expand-shared"}};
+    add_common_options(spec);
+    ParsedOptions options("delta", args, spec);
+    apply_common_options(options);
+    options.expect_positionals(3, "squashpub delta [options] OLD.sqfs NEW.sqfs OUT.sqdelta");
+
+    generator::DeltaOptions delta;
+    delta.temp_dir = options.value("--tmpdir").value_or("");
+    delta.jobs = static_cast<unsigned>(options.number("--jobs", 1, 256).value_or(0));
+    delta.expand_shared = options.has("--expand-shared");
+    const auto& files = options.positionals();
+    const generator::DeltaStats stats =
+        generator::encode_delta(files[0], files[1], files[2], delta);
+    log_info(files[2] + ": " + format_bytes(stats.delta_bytes) + " (" +
+             std::to_string(stats.source_listed) + " source and " +
+             std::to_string(stats.target_listed) + " target blocks expanded, " +
+             std::to_string(stats.shared_blocks) + " shared, " +
+             std::to_string(stats.target_unreproducible) + " not reproducible)");
+    return kExitOk;
+}
+
+} // namespace squashpub::cli

@@ -1,0 +1,162 @@
+#include "verifier/applier.hpp"
+
+#include "core/byte_order.hpp"
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/parallel.hpp"
+#include "core/process.hpp"
+#include "verifier/sqdelta_reader.hpp"
+
+#include <memory>
+#include <unistd.h>
+
+namespace squashpub::verifier {
+namespace {
+
+constexpr size_t kBatchBlocks = 256;
+
+std::vector<std::unique_ptr<BlockCodec>> codecs_for(const CompressionSpec& spec, unsigned jobs) {
+    std::vector<std::unique_ptr<BlockCodec>> codecs;
+    for (unsigned w = 0; w < effective_jobs(jobs); ++w)
+        codecs.push_back(std::make_unique<BlockCodec>(spec));
+    return codecs;
+}
+
+// Step 6 of squashmerge: the source image with listed ranges zeroed, the
+// listed blocks decompressed after it, then the delta's list and header.
+void rebuild_expanded_source(int source_fd, const std::string& source_path, uint64_t source_size,
+                             const DeltaFile& delta, const std::string& delta_path,
+                             const TempFile& out, unsigned jobs) {
+    uint64_t position = 0;
+    for (const DeltaRecord& block : delta.source_blocks) {
+        copy_range(source_fd, source_path, out.fd(), out.path(), position, block.offset - position);
+        position = uint64_t{block.offset} + block.length;
+    }
+    copy_range(source_fd, source_path, out.fd(), out.path(), position, source_size - position);
+
+    auto codecs = codecs_for(delta.header.compression, jobs);
+    uint64_t data_position = source_size;
+    const auto& blocks = delta.source_blocks;
+    for (size_t first = 0; first < blocks.size(); first += kBatchBlocks) {
+        const size_t count = std::min(kBatchBlocks, blocks.size() - first);
+        std::vector<std::vector<uint8_t>> plain(count);
+        parallel_for(count, jobs, [&](size_t k, unsigned worker) {
+            const DeltaRecord& block = blocks[first + k];
+            std::vector<uint8_t> stored(block.length);
+            read_exact_at(source_fd, stored.data(), stored.size(), block.offset, source_path);
+            plain[k].resize(block.uncompressed_length);
+            auto size = codecs[worker]->decompress(stored.data(), stored.size(), plain[k].data(),
+                                                   plain[k].size());
+            if (!size || *size != block.uncompressed_length)
+                throw Error(delta_path, "source block " + std::to_string(first + k) +
+                                            " at offset " + std::to_string(block.offset) + " of " +
+                                            source_path + " does not decompress to exactly " +
+                                            std::to_string(block.uncompressed_length) +
+                                            " bytes (wrong source image?)");
+        });
+        for (const auto& data : plain) {
+            write_all_at(out.fd(), data.data(), data.size(), data_position, out.path());
+            data_position += data.size();
+        }
+    }
+    // The list, then the header: the delta's first bytes in swapped order.
+    const auto& prefix = delta.raw_prefix;
+    write_all_at(out.fd(), prefix.data() + kHeaderBytes, prefix.size() - kHeaderBytes,
+                 data_position, out.path());
+    write_all_at(out.fd(), prefix.data(), kHeaderBytes,
+                 data_position + prefix.size() - kHeaderBytes, out.path());
+}
+
+void run_xdelta3_decode(const std::string& delta_path, uint64_t vcdiff_offset,
+                        const std::string& expanded_source, int out_fd) {
+    UniqueFd input = open_for_reading(delta_path);
+    if (::lseek(input.get(), static_cast<off_t>(vcdiff_offset), SEEK_SET) < 0)
+        throw_errno(delta_path, "cannot seek");
+    SpawnOptions spawn;
+    spawn.stdin_fd = input.get();
+    spawn.stdout_fd = out_fd;
+    ProcessStatus status = run_process({"xdelta3", "-d", "-c", "-s", expanded_source}, spawn);
+    if (!status.succeeded())
+        throw Error(delta_path, "VCDIFF stream does not decode: xdelta3 " + status.describe());
+}
+
+// Steps 8-10: read the trailer and target list from the expanded target,
+// recompress every listed block into place and cut the file to size.
+ApplyResult recompress_target(const AtomicOutput& out, const DeltaFile& delta,
+                              const std::string& delta_path, unsigned jobs) {
+    const std::string subject = delta_path + " (expanded target)";
+    const uint64_t size = file_size_of(out.fd(), out.temp_path());
+    if (size < kHeaderBytes)
+        throw Error(subject, "too short for its trailer");
+    uint8_t trailer_raw[kHeaderBytes];
+    read_exact_at(out.fd(), trailer_raw, kHeaderBytes, size - kHeaderBytes, out.temp_path());
+    const DeltaHeader trailer = parse_header(trailer_raw, subject);
+    if (trailer.compression_value != delta.header.compression_value)
+        throw Error(subject, "trailer compression differs from the delta header's");
+    const uint64_t list_bytes = kRecordBytes * trailer.block_count;
+    if (kHeaderBytes + list_bytes > size)
+        throw Error(subject, "target list does not fit in the expanded target");
+    std::vector<uint8_t> list_raw(list_bytes);
+    const uint64_t list_position = size - kHeaderBytes - list_bytes;
+    read_exact_at(out.fd(), list_raw.data(), list_raw.size(), list_position, out.temp_path());
+    uint64_t total_plain = 0;
+    for (uint32_t i = 0; i < trailer.block_count; ++i)
+        total_plain += load_be32(list_raw.data() + kRecordBytes * i + 8);
+    if (total_plain > list_position)
+        throw Error(subject, "target blocks' data does not fit in the expanded target");
+    const uint64_t target_size = list_position - total_plain;
+    const std::vector<DeltaRecord> blocks =
+        parse_records(list_raw.data(), trailer.block_count, target_size, subject, "target");
+
+    auto codecs = codecs_for(trailer.compression, jobs);
+    uint64_t data_position = target_size;
+    for (size_t first = 0; first < blocks.size(); first += kBatchBlocks) {
+        const size_t count = std::min(kBatchBlocks, blocks.size() - first);
+        std::vector<uint64_t> positions(count);
+        for (size_t k = 0; k < count; ++k) {
+            positions[k] = data_position;
+            data_position += blocks[first + k].uncompressed_length;
+        }
+        parallel_for(count, jobs, [&](size_t k, unsigned worker) {
+            const DeltaRecord& block = blocks[first + k];
+            std::vector<uint8_t> plain(block.uncompressed_length);
+            read_exact_at(out.fd(), plain.data(), plain.size(), positions[k], out.temp_path());
+            std::vector<uint8_t> packed(block.length);
+            auto n =
+                codecs[worker]->compress(plain.data(), plain.size(), packed.data(), packed.size());
+            if (!n || *n != block.length)
+                throw Error(subject, "target block " + std::to_string(first + k) + " at offset " +
+                                         std::to_string(block.offset) + " recompresses to " +
+                                         (n ? std::to_string(*n) + " bytes" : "more") +
+                                         " instead of " + std::to_string(block.length) + " with " +
+                                         trailer.compression.describe());
+            write_all_at(out.fd(), packed.data(), packed.size(), block.offset, out.temp_path());
+        });
+    }
+    if (::ftruncate(out.fd(), static_cast<off_t>(target_size)) != 0)
+        throw_errno(out.temp_path(), "cannot truncate");
+    return {delta.header.block_count, trailer.block_count, target_size};
+}
+
+} // namespace
+
+ApplyResult apply_delta(const std::string& source_path, const std::string& delta_path,
+                        const std::string& output_path, const ApplyOptions& options) {
+    UniqueFd source = open_for_reading(source_path);
+    const uint64_t source_size = file_size_of(source.get(), source_path);
+    UniqueFd delta_fd = open_for_reading(delta_path);
+    const DeltaFile delta = read_delta_file(delta_fd.get(), delta_path, source_size);
+
+    TempDir work(options.temp_dir, "squashpub-apply");
+    TempFile expanded_source(work.file("source.expanded"));
+    rebuild_expanded_source(source.get(), source_path, source_size, delta, delta_path,
+                            expanded_source, options.jobs);
+
+    AtomicOutput output(output_path);
+    run_xdelta3_decode(delta_path, delta.vcdiff_offset, expanded_source.path(), output.fd());
+    ApplyResult result = recompress_target(output, delta, delta_path, options.jobs);
+    output.commit();
+    return result;
+}
+
+} // namespace squashpub::verifier
