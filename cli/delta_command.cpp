@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "core/error.hpp"
 #include "core/log.hpp"
 #include "generator/delta_encoder.hpp"
 
@@ -19,7 +20,10 @@ Options:
   --tmpdir DIR       where the expanded files go (default: $TMPDIR or /tmp);
                      needs about the size of both images plus their contents
   --jobs N           threads for decompression and checks (default: cores)
-  --expand-shared    also expand blocks both images share (usually larger)
+  --shared-blocks M  blocks both images hold identically: keep (leave them
+                     compressed, as the reference generator does), expand,
+                     or auto (default): for images up to 128 MiB build both
+                     and keep the smaller delta, else keep
   --verbose, --quiet
 )";
 
@@ -28,7 +32,7 @@ Options:
 int run_delta(const Args& args) {
     if (wants_help(args, kHelp))
         return kExitOk;
-    OptionSpec spec{{"--tmpdir", "--jobs"}, {"--expand-shared"}};
+    OptionSpec spec{{"--tmpdir", "--jobs", "--shared-blocks"}, {}};
     add_common_options(spec);
     ParsedOptions options("delta", args, spec);
     apply_common_options(options);
@@ -37,14 +41,22 @@ int run_delta(const Args& args) {
     generator::DeltaOptions delta;
     delta.temp_dir = options.value("--tmpdir").value_or("");
     delta.jobs = static_cast<unsigned>(options.number("--jobs", 1, 256).value_or(0));
-    delta.expand_shared = options.has("--expand-shared");
+    const std::string shared = options.value("--shared-blocks").value_or("auto");
+    if (shared == "keep")
+        delta.shared_blocks = generator::SharedBlocks::keep;
+    else if (shared == "expand")
+        delta.shared_blocks = generator::SharedBlocks::expand;
+    else if (shared != "auto")
+        throw UsageError("delta",
+                         "--shared-blocks expects keep, expand or auto, got '" + shared + "'");
     const auto& files = options.positionals();
     const generator::DeltaStats stats =
         generator::encode_delta(files[0], files[1], files[2], delta);
     log_info(files[2] + ": " + format_bytes(stats.delta_bytes) + " (" +
              std::to_string(stats.source_listed) + " source and " +
              std::to_string(stats.target_listed) + " target blocks expanded, " +
-             std::to_string(stats.shared_blocks) + " shared, " +
+             (stats.expanded_shared ? std::string("shared blocks expanded, ")
+                                    : std::to_string(stats.shared_blocks) + " shared kept, ") +
              std::to_string(stats.target_unreproducible) + " not reproducible)");
     return kExitOk;
 }

@@ -8,7 +8,7 @@
 #include "generator/image_scan.hpp"
 
 #include <algorithm>
-#include <map>
+#include <memory>
 #include <string_view>
 
 namespace squashpub::generator {
@@ -16,13 +16,14 @@ namespace {
 
 struct OpenImage {
     std::string path;
-    UniqueFd fd;
+    std::shared_ptr<UniqueFd> file;
     ImageScan scan;
+    int fd() const { return file->get(); }
 };
 
 OpenImage open_image(const std::string& path) {
-    OpenImage image{path, open_for_reading(path), {}};
-    image.scan = scan_image(image.fd.get(), path);
+    OpenImage image{path, std::make_shared<UniqueFd>(open_for_reading(path)), {}};
+    image.scan = scan_image(image.fd(), path);
     return image;
 }
 
@@ -38,7 +39,7 @@ void check_compatible(const OpenImage& source, const OpenImage& target) {
 
 std::vector<uint8_t> read_region(const OpenImage& image, const CompressedRegion& region) {
     std::vector<uint8_t> bytes(region.length);
-    read_exact_at(image.fd.get(), bytes.data(), bytes.size(), region.offset, image.path);
+    read_exact_at(image.fd(), bytes.data(), bytes.size(), region.offset, image.path);
     return bytes;
 }
 
@@ -111,7 +112,7 @@ uint64_t remove_shared_blocks(OpenImage& source, OpenImage& target) {
 ExpandedFile expand(const OpenImage& image, const CompressionSpec& spec, bool exact,
                     const TempFile& out, unsigned jobs, const std::string& label) {
     ExpansionInput input;
-    input.image_fd = image.fd.get();
+    input.image_fd = image.fd();
     input.image_path = image.path;
     input.image_size = image.scan.header.file_size;
     input.max_uncompressed = image.scan.max_uncompressed();
@@ -137,40 +138,40 @@ void run_xdelta3(const std::string& source, const std::string& target, int out_f
         throw Error(output_path, "xdelta3 " + status.describe());
 }
 
-} // namespace
-
-DeltaStats encode_delta(const std::string& source_path, const std::string& target_path,
-                        const std::string& output_path, const DeltaOptions& options) {
-    OpenImage source = open_image(source_path);
-    OpenImage target = open_image(target_path);
-    check_compatible(source, target);
-    const CompressionSpec spec = confirm_client_compression(target);
-
+// One complete delta for a choice of expanded blocks, in its own
+// temporary output beside the final name (committed by the caller).
+struct Variant {
     DeltaStats stats;
+    std::unique_ptr<AtomicOutput> output;
+};
+
+Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec& spec,
+                       bool expand_shared, const std::string& output_path,
+                       const DeltaOptions& options) {
+    Variant variant;
+    DeltaStats& stats = variant.stats;
     stats.compression = spec.encode();
+    stats.expanded_shared = expand_shared;
     stats.source_candidates = source.scan.regions.size();
     stats.target_candidates = target.scan.regions.size();
-    if (!options.expand_shared)
+    if (!expand_shared)
         stats.shared_blocks = remove_shared_blocks(source, target);
 
     TempDir work(options.temp_dir, "squashpub-delta");
     TempFile expanded_source(work.file("source.expanded"));
     TempFile expanded_target(work.file("target.expanded"));
     const ExpandedFile source_file =
-        expand(source, spec, false, expanded_source, options.jobs, "expanding " + source_path);
+        expand(source, spec, false, expanded_source, options.jobs, "expanding " + source.path);
     const ExpandedFile target_file =
-        expand(target, spec, true, expanded_target, options.jobs, "expanding " + target_path);
+        expand(target, spec, true, expanded_target, options.jobs, "expanding " + target.path);
     stats.source_listed = source_file.records.size();
     stats.target_listed = target_file.records.size();
     stats.target_unreproducible = target_file.not_reproducible;
     stats.expanded_source_bytes = source_file.size;
     stats.expanded_target_bytes = target_file.size;
-    if (target_file.not_reproducible)
-        log_warning(target_path + ": " + std::to_string(target_file.not_reproducible) +
-                    " blocks do not recompress identically with " + spec.describe() +
-                    "; they stay compressed in the delta");
 
-    AtomicOutput output(output_path);
+    variant.output = std::make_unique<AtomicOutput>(output_path);
+    const AtomicOutput& output = *variant.output;
     std::vector<uint8_t> head =
         encode_header(stats.compression, static_cast<uint32_t>(source_file.records.size()));
     std::vector<uint8_t> list = encode_records(source_file.records);
@@ -180,8 +181,43 @@ DeltaStats encode_delta(const std::string& source_path, const std::string& targe
     stats.delta_bytes = file_size_of(output.fd(), output.temp_path());
     if (stats.delta_bytes < head.size() + 4)
         throw Error(output_path, "xdelta3 produced no output");
-    output.commit();
-    return stats;
+    return variant;
+}
+
+bool small_enough_for_both(const OpenImage& source, const OpenImage& target) {
+    return source.scan.header.file_size <= kAutoSharedBlocksLimit &&
+           target.scan.header.file_size <= kAutoSharedBlocksLimit;
+}
+
+} // namespace
+
+DeltaStats encode_delta(const std::string& source_path, const std::string& target_path,
+                        const std::string& output_path, const DeltaOptions& options) {
+    OpenImage source = open_image(source_path);
+    OpenImage target = open_image(target_path);
+    check_compatible(source, target);
+    const CompressionSpec spec = confirm_client_compression(target);
+
+    std::vector<bool> choices;
+    if (options.shared_blocks == SharedBlocks::automatic)
+        choices = small_enough_for_both(source, target) ? std::vector<bool>{false, true}
+                                                        : std::vector<bool>{false};
+    else
+        choices = {options.shared_blocks == SharedBlocks::expand};
+
+    Variant best;
+    for (bool expand_shared : choices) {
+        Variant variant = encode_variant(source, target, spec, expand_shared, output_path, options);
+        // Strictly smaller wins, so ties keep the first (reference) choice.
+        if (!best.output || variant.stats.delta_bytes < best.stats.delta_bytes)
+            best = std::move(variant);
+    }
+    if (best.stats.target_unreproducible)
+        log_warning(target_path + ": " + std::to_string(best.stats.target_unreproducible) +
+                    " blocks do not recompress identically with " + spec.describe() +
+                    "; they stay compressed in the delta");
+    best.output->commit();
+    return best.stats;
 }
 
 } // namespace squashpub::generator

@@ -8,13 +8,20 @@
 
 namespace squashpub::generator {
 
+// What to do with blocks whose compressed bytes both images hold.
+enum class SharedBlocks {
+    keep,      // leave them compressed: xdelta3 copies them verbatim (the reference)
+    expand,    // expand them too: xdelta3 then also matches inside them
+    automatic, // small images: build both and keep the smaller; large: keep
+};
+
+// Below this size (each image) `automatic` builds both variants.
+inline constexpr uint64_t kAutoSharedBlocksLimit = 128ull << 20;
+
 struct DeltaOptions {
     std::string temp_dir; // empty: $TMPDIR or /tmp
     unsigned jobs = 0;    // 0: one per core
-    // Also expand blocks whose compressed bytes both images share. Off by
-    // default: xdelta3 copies a shared compressed block cheaply, and
-    // expanding it only lengthens the lists (see README, "Delta tuning").
-    bool expand_shared = false;
+    SharedBlocks shared_blocks = SharedBlocks::automatic;
 };
 
 struct DeltaStats {
@@ -28,6 +35,7 @@ struct DeltaStats {
     uint64_t expanded_target_bytes = 0;
     uint64_t delta_bytes = 0;
     uint32_t compression = 0;
+    bool expanded_shared = false; // which variant was kept
 };
 
 DeltaStats encode_delta(const std::string& source_path, const std::string& target_path,

@@ -6,6 +6,7 @@
 #include "generator/sqfs_codec_adapter.hpp"
 #include "generator/sqfs_fd_file.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <sqfs/block_processor.h>
@@ -124,7 +125,10 @@ class ImageBuilder {
         desc.max_block_size = options_.block_size;
         desc.num_workers =
             options_.jobs ? options_.jobs : std::max(1u, std::thread::hardware_concurrency());
-        desc.max_backlog = desc.num_workers * 10;
+        // A deep queue keeps the workers busy while this thread reads
+        // files and packs fragments; bounded to about 64 MiB of blocks.
+        desc.max_backlog = std::clamp<uint32_t>((64u << 20) / options_.block_size,
+                                                desc.num_workers * 4, desc.num_workers * 64);
         desc.cmp = compressor_.get();
         desc.wr = block_writer_.get();
         desc.tbl = fragments_.get();

@@ -51,16 +51,20 @@ TEST(ImageConfig, ErrorsNameFileAndKey) {
     EXPECT_NE(load_error("{").find("invalid JSON"), std::string::npos);
     EXPECT_NE(load_error(R"({"image": {"levle": 3}})").find("image.levle: unknown key"),
               std::string::npos);
-    EXPECT_NE(load_error(R"({"image": {"level": "high"}})").find("image.level: expected an integer"),
-              std::string::npos);
-    EXPECT_NE(load_error(R"({"image": {"compressor": "brotli"}})").find("unknown compressor 'brotli'"),
-              std::string::npos);
-    EXPECT_NE(load_error(R"({"image": {"compressor": "lzo", "level": 12}})").find("level must be 1 to 9"),
-              std::string::npos);
+    EXPECT_NE(
+        load_error(R"({"image": {"level": "high"}})").find("image.level: expected an integer"),
+        std::string::npos);
+    EXPECT_NE(
+        load_error(R"({"image": {"compressor": "brotli"}})").find("unknown compressor 'brotli'"),
+        std::string::npos);
+    EXPECT_NE(
+        load_error(R"({"image": {"compressor": "lzo", "level": 12}})").find("level must be 1 to 9"),
+        std::string::npos);
     EXPECT_NE(load_error(R"({"image": {"block_size": 100000}})").find("block_size"),
               std::string::npos);
-    EXPECT_NE(load_error(R"({"image": {"exclude": "*.pyc"}})").find("image.exclude: expected a list"),
-              std::string::npos);
+    EXPECT_NE(
+        load_error(R"({"image": {"exclude": "*.pyc"}})").find("image.exclude: expected a list"),
+        std::string::npos);
     EXPECT_NE(load_error(R"({"image": {"compressor": "lz4", "level": 1}})").find("takes no level"),
               std::string::npos);
     EXPECT_NE(load_error(R"({"image": [1]})").find("image: expected a JSON object"),

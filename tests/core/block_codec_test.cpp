@@ -32,14 +32,14 @@ TEST(CompressionSpec, EncodesTheValuesThatOccurInPractice) {
 }
 
 TEST(CompressionSpec, DecodeRoundTrips) {
-    for (uint32_t value : {0x01000011u, 0x01000019u, 0x01000014u, 0x01000008u, 0x02000000u,
-                           0x02000001u})
+    for (uint32_t value :
+         {0x01000011u, 0x01000019u, 0x01000014u, 0x01000008u, 0x02000000u, 0x02000001u})
         EXPECT_EQ(CompressionSpec::decode(value, "t").encode(), value);
 }
 
 TEST(CompressionSpec, RejectsInvalidValues) {
-    for (uint32_t value : {0x01000000u, 0x0100000Au, 0x01000118u, 0x02000002u, 0x03000000u,
-                           0x00000000u}) {
+    for (uint32_t value :
+         {0x01000000u, 0x0100000Au, 0x01000118u, 0x02000002u, 0x03000000u, 0x00000000u}) {
         EXPECT_THROW(CompressionSpec::decode(value, "delta"), Error) << std::hex << value;
     }
 }

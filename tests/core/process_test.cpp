@@ -35,7 +35,9 @@ TEST(Process, MissingProgramIsAClearError) {
     }
 }
 
-TEST(Process, Success) { EXPECT_TRUE(run_process({"true"}, {}).succeeded()); }
+TEST(Process, Success) {
+    EXPECT_TRUE(run_process({"true"}, {}).succeeded());
+}
 
 } // namespace
 } // namespace squashpub

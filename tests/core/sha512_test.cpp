@@ -16,9 +16,8 @@ TEST(Sha512, KnownVectors) {
     Sha512 abc;
     abc.update("a", 1);
     abc.update("bc", 2);
-    EXPECT_EQ(abc.hex_digest(),
-              "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
-              "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+    EXPECT_EQ(abc.hex_digest(), "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                                "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
 }
 
 TEST(Sha512, FileMatchesStreamedHash) {
@@ -29,7 +28,8 @@ TEST(Sha512, FileMatchesStreamedHash) {
     Sha512 direct;
     direct.update(content.data(), content.size());
     EXPECT_EQ(sha512_of_file(dir.file("big")), direct.hex_digest());
-    EXPECT_EQ(sha512_of_file(dir.file("big")), test::shell("sha512sum '" + dir.file("big") + "' | cut -c1-128 | tr -d '\\n'"));
+    EXPECT_EQ(sha512_of_file(dir.file("big")),
+              test::shell("sha512sum '" + dir.file("big") + "' | cut -c1-128 | tr -d '\\n'"));
 }
 
 TEST(Sha512, MissingFileNamesThePath) {

@@ -72,8 +72,21 @@ TEST(DeltaEncoder, RoundTripsForEveryClientCompressor) {
         const std::string new_image = build_image(dir, dir.file("b"), "new.sqfs", options);
         const uint64_t size = round_trip(dir, old_image, new_image);
         EXPECT_LT(size, test::file_size(new_image) / 4);
-        round_trip(dir, old_image, new_image, {"--expand-shared"});
+        round_trip(dir, old_image, new_image, {"--shared-blocks", "keep"});
+        round_trip(dir, old_image, new_image, {"--shared-blocks", "expand"});
     }
+}
+
+TEST(DeltaEncoder, AutomaticSharedBlocksKeepsTheSmallerVariant) {
+    TempDir dir;
+    make_tree(dir.file("a"), 0);
+    make_tree(dir.file("b"), 4);
+    const std::string a = build_image(dir, dir.file("a"), "a.sqfs");
+    const std::string b = build_image(dir, dir.file("b"), "b.sqfs");
+    const uint64_t keep = round_trip(dir, a, b, {"--shared-blocks", "keep"});
+    const uint64_t expand = round_trip(dir, a, b, {"--shared-blocks", "expand"});
+    EXPECT_EQ(round_trip(dir, a, b), std::min(keep, expand));
+    EXPECT_EQ(squashpub({"delta", "--shared-blocks", "some", a, b, dir.file("x")}).exit_code, 2);
 }
 
 TEST(DeltaEncoder, SameInputsGiveByteIdenticalDeltas) {
@@ -151,11 +164,11 @@ TEST(DeltaEncoder, IncompatibleImagesAreClearErrors) {
         std::string from, to, expected;
     };
     test::write_file(dir.file("junk.sqfs"), std::string(4096, 'j'));
-    for (const Case& c : {Case{lzo, small_blocks, "block size 65536 differs"},
-                          Case{lzo, lz4, "compressor differs"},
-                          Case{lzo, gzip, "can only rebuild lzo and lz4"},
-                          Case{lzo, dir.file("junk.sqfs"), "not a SquashFS image"},
-                          Case{lzo, dir.file("missing.sqfs"), "cannot open"}}) {
+    for (const Case& c :
+         {Case{lzo, small_blocks, "block size 65536 differs"}, Case{lzo, lz4, "compressor differs"},
+          Case{lzo, gzip, "can only rebuild lzo and lz4"},
+          Case{lzo, dir.file("junk.sqfs"), "not a SquashFS image"},
+          Case{lzo, dir.file("missing.sqfs"), "cannot open"}}) {
         auto result = squashpub({"delta", c.from, c.to, dir.file("out.sqdelta")});
         EXPECT_EQ(result.exit_code, 1);
         EXPECT_NE(result.output.find(c.expected), std::string::npos) << result.output;
@@ -171,10 +184,11 @@ TEST(DeltaEncoder, FailingXdelta3LeavesNoOutput) {
     const std::string b = build_image(dir, dir.file("b"), "b.sqfs");
     // An xdelta3 that writes half a delta and then dies by a signal: the
     // reference generator's defect D7 published such truncated deltas.
-    test::write_file(dir.file("bin/xdelta3"), "#!/bin/sh\nprintf '\\326\\303\\304\\000junk'\nkill -9 $$\n");
+    test::write_file(dir.file("bin/xdelta3"),
+                     "#!/bin/sh\nprintf '\\326\\303\\304\\000junk'\nkill -9 $$\n");
     shell("chmod +x '" + dir.file("bin/xdelta3") + "'");
-    auto result = test::run({"env", "PATH=" + dir.file("bin") + ":/usr/bin:/bin",
-                             SQUASHPUB_BINARY, "delta", a, b, dir.file("out.sqdelta")});
+    auto result = test::run({"env", "PATH=" + dir.file("bin") + ":/usr/bin:/bin", SQUASHPUB_BINARY,
+                             "delta", a, b, dir.file("out.sqdelta")});
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.output.find("killed by signal 9"), std::string::npos) << result.output;
     EXPECT_FALSE(test::exists(dir.file("out.sqdelta")));

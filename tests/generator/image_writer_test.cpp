@@ -51,8 +51,10 @@ void make_edge_case_tree(const std::string& root) {
     fs::create_symlink(long_target, root + "/long-link");
     fs::create_hard_link(root + "/small.txt", root + "/odd/hardlink");
     // Sparse: a hole between two written blocks.
-    shell("dd if=/dev/zero of='" + root + "/sparse' bs=1 count=0 seek=1048576 2>/dev/null && "
-          "printf data >> '" + root + "/sparse'");
+    shell("dd if=/dev/zero of='" + root +
+          "/sparse' bs=1 count=0 seek=1048576 2>/dev/null && "
+          "printf data >> '" +
+          root + "/sparse'");
     shell("find '" + root + "' -type d -exec chmod 0755 {} + && find '" + root +
           "' -type f ! -name exec.sh -exec chmod 0644 {} +");
 }
@@ -95,7 +97,8 @@ TEST(ImageWriter, ReproducibleAcrossJobsUmaskAndListingOrder) {
                   .exit_code,
               0);
     // Same tree content written again in reverse creation order under another umask.
-    shell("cd '" + dir.path() + "' && mkdir tree2 && (umask 077 && cp -a tree/. tree2/) && "
+    shell("cd '" + dir.path() +
+          "' && mkdir tree2 && (umask 077 && cp -a tree/. tree2/) && "
           "chmod -R go-rwx tree2");
     ASSERT_EQ(squashpub({"image", "--quiet", "--mtime", "1", "--jobs", "2", dir.file("tree2"),
                          dir.file("two.sqfs")})
@@ -111,14 +114,14 @@ TEST(ImageWriter, CheckoutAndRevisionGiveTheSameImage) {
     write_file(repo + "/run.sh", "#!/bin/sh\n");
     ::chmod((repo + "/run.sh").c_str(), 0755);
     fs::create_symlink("a/b.txt", repo + "/link");
-    shell("cd '" + repo + "' && git init -q && git add -A && "
+    shell("cd '" + repo +
+          "' && git init -q && git add -A && "
           "git -c user.name=t -c user.email=t@t commit -q -m one --date=@1700000000 && "
           "GIT_COMMITTER_DATE=@1700000000 git -c user.name=t -c user.email=t@t commit -q "
           "--amend --no-edit");
     ASSERT_EQ(squashpub({"image", "--quiet", repo, dir.file("checkout.sqfs")}).exit_code, 0);
-    ASSERT_EQ(squashpub({"image", "--quiet", "--rev", "HEAD", repo, dir.file("rev.sqfs")})
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        squashpub({"image", "--quiet", "--rev", "HEAD", repo, dir.file("rev.sqfs")}).exit_code, 0);
     EXPECT_EQ(test::sha512(dir.file("checkout.sqfs")), test::sha512(dir.file("rev.sqfs")));
     // Default timestamp: the committer time.
     EXPECT_NE(shell("unsquashfs -s '" + dir.file("rev.sqfs") + "'").find("Nov 14"),
@@ -136,9 +139,11 @@ TEST(ImageWriter, SubmodulesBecomeEmptyDirectoriesWithAWarning) {
     TempDir dir;
     const std::string repo = dir.file("repo");
     write_file(repo + "/f", "f\n");
-    shell("cd '" + repo + "' && git init -q && git add f && "
-          "git update-index --add --cacheinfo 160000,1111111111111111111111111111111111111111,sub && "
-          "git -c user.name=t -c user.email=t@t commit -q -m one");
+    shell(
+        "cd '" + repo +
+        "' && git init -q && git add f && "
+        "git update-index --add --cacheinfo 160000,1111111111111111111111111111111111111111,sub && "
+        "git -c user.name=t -c user.email=t@t commit -q -m one");
     auto result = squashpub({"image", "--rev", "HEAD", repo, dir.file("s.sqfs")});
     ASSERT_EQ(result.exit_code, 0) << result.output;
     EXPECT_NE(result.output.find("sub: submodule stored as an empty directory"), std::string::npos);
@@ -151,8 +156,8 @@ TEST(ImageWriter, ExcludePatternsApply) {
     write_file(dir.file("tree/keep.txt"), "k");
     write_file(dir.file("tree/drop.pyc"), "d");
     write_file(dir.file("tree/cache/x"), "x");
-    ASSERT_EQ(squashpub({"image", "--quiet", "--mtime", "0", "--exclude", "*.pyc",
-                         dir.file("tree"), dir.file("a.sqfs")})
+    ASSERT_EQ(squashpub({"image", "--quiet", "--mtime", "0", "--exclude", "*.pyc", dir.file("tree"),
+                         dir.file("a.sqfs")})
                   .exit_code,
               0);
     const std::string listing = shell("unsquashfs -l '" + dir.file("a.sqfs") + "'");
@@ -170,8 +175,8 @@ TEST(ImageWriter, SpecialFilesAreAClearErrorAndNothingIsWritten) {
         << result.output;
     EXPECT_EQ(test::list_dir(dir.path()), std::vector<std::string>{"tree"});
     // Excluded, it is fine.
-    EXPECT_EQ(squashpub({"image", "--quiet", "--mtime", "0", "--exclude", "pipe",
-                         dir.file("tree"), dir.file("out.sqfs")})
+    EXPECT_EQ(squashpub({"image", "--quiet", "--mtime", "0", "--exclude", "pipe", dir.file("tree"),
+                         dir.file("out.sqfs")})
                   .exit_code,
               0);
 }

@@ -47,8 +47,8 @@ TEST(LzoCompatibility, EveryBlockIsTheClientsLzo999Level4Optimized) {
     if (repository.empty())
         GTEST_SKIP() << test::kNoDataMessage;
     TempDir dir;
-    auto result = test::squashpub({"image", "--quiet", "--rev", "2026-06-30", repository,
-                                   dir.file("ours.sqfs")});
+    auto result = test::squashpub(
+        {"image", "--quiet", "--rev", "2026-06-30", repository, dir.file("ours.sqfs")});
     ASSERT_EQ(result.exit_code, 0) << result.output;
 
     // The exact call sequence of spec §4.1 for 0x01000014.
@@ -75,13 +75,12 @@ TEST(LzoCompatibility, EveryBlockIsTheClientsLzo999Level4Optimized) {
                 "' -comp lzo -Xcompression-level 4 -all-root -no-xattrs -noappend -quiet "
                 "-no-progress >/dev/null");
     std::set<std::string> their_full_blocks;
-    for_each_block(dir.file("mksquashfs.sqfs"),
-                   [&](const CompressedRegion& region, const Block& block, BlockCodec&,
-                       const ImageScan& scan) {
-                       if (region.kind == RegionKind::data &&
-                           block.plain.size() == scan.header.super.block_size)
-                           their_full_blocks.insert(digest(block.stored));
-                   });
+    for_each_block(dir.file("mksquashfs.sqfs"), [&](const CompressedRegion& region,
+                                                    const Block& block, BlockCodec&,
+                                                    const ImageScan& scan) {
+        if (region.kind == RegionKind::data && block.plain.size() == scan.header.super.block_size)
+            their_full_blocks.insert(digest(block.stored));
+    });
     EXPECT_FALSE(our_full_blocks.empty());
     EXPECT_EQ(our_full_blocks, their_full_blocks);
 }

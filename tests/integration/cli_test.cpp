@@ -43,14 +43,16 @@ TEST(Cli, UsageErrorsExitWithTwo) {
 }
 
 TEST(Cli, FailuresExitWithOneAndNameTheFile) {
-    auto result = squashpub({"apply", "/nonexistent/old.sqfs", "/nonexistent/d.sqdelta", "out.sqfs"});
+    auto result =
+        squashpub({"apply", "/nonexistent/old.sqfs", "/nonexistent/d.sqdelta", "out.sqfs"});
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.output.find("/nonexistent/old.sqfs: cannot open"), std::string::npos)
         << result.output;
 }
 
 TEST(Cli, DashPrefixedFileNamesAfterDoubleDash) {
-    auto result = squashpub({"image", "--quiet", "--mtime", "0", "--", "/nonexistent", "-out.sqfs"});
+    auto result =
+        squashpub({"image", "--quiet", "--mtime", "0", "--", "/nonexistent", "-out.sqfs"});
     EXPECT_EQ(result.exit_code, 1); // parsed as files, failing on the missing source
     EXPECT_NE(result.output.find("/nonexistent"), std::string::npos);
 }

@@ -37,7 +37,8 @@ class RealDataRoundTrip : public ::testing::TestWithParam<Param> {
         if (with_mksquashfs) {
             const std::string tree = dir_.file("tree-" + rev);
             test::export_revision(repository, rev, tree);
-            test::shell("mksquashfs '" + tree + "' '" + image + "' " + compression.mksquashfs_flags +
+            test::shell("mksquashfs '" + tree + "' '" + image + "' " +
+                        compression.mksquashfs_flags +
                         " -all-root -no-xattrs -noappend -quiet -no-progress >/dev/null");
             return image;
         }
@@ -73,9 +74,9 @@ TEST_P(RealDataRoundTrip, DeltaRebuildsTheExactTarget) {
     EXPECT_EQ(test::sha512(dir_.file("rebuilt.sqfs")), test::sha512(target));
     EXPECT_LT(test::file_size(delta), test::file_size(target) / 5);
 
-    ASSERT_EQ(test::squashpub({"delta", "--quiet", source, target, dir_.file("again.sqdelta")})
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        test::squashpub({"delta", "--quiet", source, target, dir_.file("again.sqdelta")}).exit_code,
+        0);
     EXPECT_EQ(test::sha512(dir_.file("again.sqdelta")), test::sha512(delta));
 }
 
@@ -86,8 +87,8 @@ std::string name_of(const ::testing::TestParamInfo<Param>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Matrix, RealDataRoundTrip,
-                         ::testing::Combine(::testing::Values(1, 4, 7, 29),
-                                            ::testing::Range(0, 4), ::testing::Bool()),
+                         ::testing::Combine(::testing::Values(1, 4, 7, 29), ::testing::Range(0, 4),
+                                            ::testing::Bool()),
                          name_of);
 
 } // namespace

@@ -48,16 +48,22 @@ void write_file(const std::string& path, const std::string& content) {
     ASSERT_TRUE(out.good()) << path;
 }
 
-std::string read_file(const std::string& path) { return read_whole_file(path); }
+std::string read_file(const std::string& path) {
+    return read_whole_file(path);
+}
 
 bool exists(const std::string& path) {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0;
 }
 
-std::string sha512(const std::string& path) { return sha512_of_file(path); }
+std::string sha512(const std::string& path) {
+    return sha512_of_file(path);
+}
 
-uint64_t file_size(const std::string& path) { return fs::file_size(path); }
+uint64_t file_size(const std::string& path) {
+    return fs::file_size(path);
+}
 
 std::vector<std::string> list_dir(const std::string& path) {
     std::vector<std::string> names;

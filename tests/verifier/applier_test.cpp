@@ -44,7 +44,8 @@ std::string craft_delta(const TempDir& dir, const std::string& source_image,
                         uint32_t header_compression, const std::string& target_image,
                         const std::vector<CraftedBlock>& blocks, uint32_t trailer_compression) {
     test::write_file(dir.file("source.sqfs"), source_image);
-    test::write_file(dir.file("expanded-source"), source_image + header_bytes(header_compression, 0));
+    test::write_file(dir.file("expanded-source"),
+                     source_image + header_bytes(header_compression, 0));
     std::string expanded = target_image;
     for (const CraftedBlock& block : blocks)
         expanded.append(block.data.begin(), block.data.end());
@@ -89,9 +90,8 @@ TEST(Applier, RebuildsACraftedDeltaExactly) {
     size_t n = *codec.compress(data.data(), data.size(), packed.data(), packed.size());
     // Target image: 100 bytes, the compressed block, 50 bytes; block zeroed.
     std::string image = std::string(100, 'A') + std::string(n, '\0') + std::string(50, 'Z');
-    const std::string delta =
-        craft_delta(dir, "old image bytes", lzo4, image,
-                    {{100, static_cast<uint32_t>(n), data}}, lzo4);
+    const std::string delta = craft_delta(dir, "old image bytes", lzo4, image,
+                                          {{100, static_cast<uint32_t>(n), data}}, lzo4);
     ApplyResult result = apply_delta(dir.file("source.sqfs"), delta, dir.file("out.sqfs"), {});
     EXPECT_EQ(result.target_blocks, 1u);
     std::string expected = image;
@@ -105,8 +105,8 @@ TEST(Applier, RefusesCraftedDeltasThatSquashmergeWouldMisapply) {
     std::vector<uint8_t> data = compressible(5000);
     BlockCodec codec(CompressionSpec::decode(lzo4, "t"));
     std::vector<uint8_t> packed(data.size());
-    const uint32_t n =
-        static_cast<uint32_t>(*codec.compress(data.data(), data.size(), packed.data(), packed.size()));
+    const uint32_t n = static_cast<uint32_t>(
+        *codec.compress(data.data(), data.size(), packed.data(), packed.size()));
     const std::string image(300, 'I');
 
     EXPECT_NE(apply_error(dir, craft_delta(dir, "src", lzo4, image, {{10, n, data}}, 0x01000018))
@@ -118,8 +118,8 @@ TEST(Applier, RefusesCraftedDeltasThatSquashmergeWouldMisapply) {
     EXPECT_NE(apply_error(dir, craft_delta(dir, "src", lzo4, image, {{290, n, data}}, lzo4))
                   .find("ends past"),
               std::string::npos);
-    EXPECT_NE(apply_error(dir, craft_delta(dir, "src", lzo4, image,
-                                           {{100, n, data}, {10, n, data}}, lzo4))
+    EXPECT_NE(apply_error(
+                  dir, craft_delta(dir, "src", lzo4, image, {{100, n, data}, {10, n, data}}, lzo4))
                   .find("out of order"),
               std::string::npos);
 }
@@ -135,7 +135,8 @@ class RealDelta : public ::testing::Test {
                     text += "DEPEND=\"dev-libs/foo-" + std::to_string(k) + "\"\n";
                 if (side && i % 9 == 0)
                     text += "# changed\n";
-                test::write_file(tree + "/c" + std::to_string(i % 4) + "/p" + std::to_string(i), text);
+                test::write_file(tree + "/c" + std::to_string(i % 4) + "/p" + std::to_string(i),
+                                 text);
             }
             auto result = test::squashpub({"image", "--quiet", "--mtime", "5", tree,
                                            dir_.file(side ? "new.sqfs" : "source.sqfs")});
@@ -169,7 +170,9 @@ class RealDelta : public ::testing::Test {
     std::string target_hash_;
 };
 
-TEST_F(RealDelta, AppliesCleanly) { EXPECT_TRUE(apply(delta_)); }
+TEST_F(RealDelta, AppliesCleanly) {
+    EXPECT_TRUE(apply(delta_));
+}
 
 TEST_F(RealDelta, EveryTruncationFailsWithoutOutput) {
     for (size_t cut = 0; cut < delta_.size(); cut += delta_.size() / 150 + 1)
