@@ -84,12 +84,14 @@ int run_image(const Args& args) {
     const std::string& source_path = options.positionals()[0];
     const std::string& output_path = options.positionals()[1];
     const generator::ExcludeRules exclude(image.exclude);
+    Stopwatch clock;
     std::unique_ptr<generator::TreeSource> source;
     if (auto rev = options.value("--rev"))
         source = std::make_unique<generator::GitSource>(source_path, *rev, exclude);
     else
         source = std::make_unique<generator::DirectorySource>(source_path, exclude);
 
+    log_verbose(source->describe() + ": tree read in " + clock.lap());
     const uint32_t mtime = generator::choose_image_time(image, *source);
     const generator::ImageStats stats = generator::write_image(*source, image, mtime, output_path);
     log_info(output_path + ": " + std::to_string(stats.inodes) + " inodes, " +

@@ -45,6 +45,16 @@ class Progress {
     std::chrono::steady_clock::time_point last_draw_;
 };
 
+// Measures phases for --verbose output: lap() returns "0.123 s" since the
+// previous lap (or construction).
+class Stopwatch {
+  public:
+    std::string lap();
+
+  private:
+    std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 // Human-readable byte count: "1.5 MiB".
 std::string format_bytes(uint64_t bytes);
 

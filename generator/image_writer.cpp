@@ -75,12 +75,15 @@ class ImageBuilder {
           decompressor_(make_sqfs_compressor(options, true)) {}
 
     ImageStats build() {
+        Stopwatch clock;
         number_inodes(source_.root());
         start_super_block();
         write_file_data();
+        log_verbose(output_path_ + ": file data written in " + clock.lap());
         write_inode_and_directory_tables();
         write_lookup_tables();
         finish_super_block();
+        log_verbose(output_path_ + ": tables written in " + clock.lap());
         return stats_;
     }
 
