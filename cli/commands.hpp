@@ -13,11 +13,15 @@ using Args = std::vector<std::string>;
 int run_image(const Args& args);
 int run_delta(const Args& args);
 int run_apply(const Args& args);
+int run_publish(const Args& args);
+int run_repair(const Args& args);
+int run_status(const Args& args);
 
 // Exit codes shared by every subcommand (documented in README.md).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1; // the work failed or found problems
 inline constexpr int kExitUsage = 2;   // bad command line or configuration
+inline constexpr int kExitLocked = 4;  // another publisher run holds the lock
 
 // True (after printing help) when args ask for --help.
 bool wants_help(const Args& args, const char* help_text);

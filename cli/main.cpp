@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
+#include "publisher/lock.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -19,6 +20,9 @@ Commands:
   image    build a reproducible SquashFS image of a checkout or git revision
   delta    compute a squashmerge-compatible delta between two images
   apply    apply a delta with squashpub's independent client implementation
+  publish  the nightly job: snapshot, deltas, signed manifest, atomic publish
+  repair   regenerate missing deltas and snapshots of a published mirror
+  status   show what is published and archived, and what repair would do
 
 Options for every command: --verbose, --quiet, --help.
 squashpub --version prints the version.
@@ -30,9 +34,9 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"image", squashpub::cli::run_image},
-    {"delta", squashpub::cli::run_delta},
-    {"apply", squashpub::cli::run_apply},
+    {"image", squashpub::cli::run_image},   {"delta", squashpub::cli::run_delta},
+    {"apply", squashpub::cli::run_apply},   {"publish", squashpub::cli::run_publish},
+    {"repair", squashpub::cli::run_repair}, {"status", squashpub::cli::run_status},
 };
 
 } // namespace
@@ -54,6 +58,9 @@ int main(int argc, char** argv) {
             continue;
         try {
             return command.run(args);
+        } catch (const publisher::LockedError& e) {
+            log_error(e.what());
+            return cli::kExitLocked;
         } catch (const UsageError& e) {
             log_error(e.what());
             return cli::kExitUsage;

@@ -70,30 +70,32 @@ void validate_image_options(const ImageOptions& options, const std::string& subj
                                       std::to_string(bs));
 }
 
+ImageOptions read_image_options(JsonObject& image, const std::string& config_path) {
+    ImageOptions options;
+    if (auto name = image.string("compressor"))
+        options.compressor = parse_compressor(*name, config_path + ": image.compressor");
+    if (auto level = image.unsigned_integer("level", 0, 22))
+        options.level = static_cast<int>(*level);
+    if (auto block_size = image.unsigned_integer("block_size", 4096, 1 << 20))
+        options.block_size = static_cast<uint32_t>(*block_size);
+    if (auto uid = image.unsigned_integer("uid", 0, UINT32_MAX))
+        options.uid = static_cast<uint32_t>(*uid);
+    if (auto gid = image.unsigned_integer("gid", 0, UINT32_MAX))
+        options.gid = static_cast<uint32_t>(*gid);
+    if (auto mtime = image.unsigned_integer("mtime", 0, UINT32_MAX))
+        options.mtime = static_cast<uint32_t>(*mtime);
+    if (auto exclude = image.string_list("exclude"))
+        options.exclude = *exclude;
+    image.reject_unknown_keys();
+    validate_image_options(options, config_path + ": image");
+    return options;
+}
+
 ImageOptions load_image_options(const std::string& config_path) {
     nlohmann::json document = parse_json_file(config_path);
     JsonObject top(document, config_path, "");
-    ImageOptions options;
     std::optional<JsonObject> image = top.object("image");
-    if (!image)
-        return options;
-    if (auto name = image->string("compressor"))
-        options.compressor = parse_compressor(*name, config_path + ": image.compressor");
-    if (auto level = image->unsigned_integer("level", 0, 22))
-        options.level = static_cast<int>(*level);
-    if (auto block_size = image->unsigned_integer("block_size", 4096, 1 << 20))
-        options.block_size = static_cast<uint32_t>(*block_size);
-    if (auto uid = image->unsigned_integer("uid", 0, UINT32_MAX))
-        options.uid = static_cast<uint32_t>(*uid);
-    if (auto gid = image->unsigned_integer("gid", 0, UINT32_MAX))
-        options.gid = static_cast<uint32_t>(*gid);
-    if (auto mtime = image->unsigned_integer("mtime", 0, UINT32_MAX))
-        options.mtime = static_cast<uint32_t>(*mtime);
-    if (auto exclude = image->string_list("exclude"))
-        options.exclude = *exclude;
-    image->reject_unknown_keys();
-    validate_image_options(options, config_path + ": image");
-    return options;
+    return image ? read_image_options(*image, config_path) : ImageOptions{};
 }
 
 } // namespace squashpub::config

@@ -38,4 +38,8 @@ void validate_image_options(const ImageOptions& options, const std::string& subj
 // Reads the optional `image` object of a config file.
 ImageOptions load_image_options(const std::string& config_path);
 
+class JsonObject;
+// Reads an `image` object (shared by the image and publisher configs).
+ImageOptions read_image_options(JsonObject& image, const std::string& config_path);
+
 } // namespace squashpub::config

@@ -77,6 +77,16 @@ std::optional<uint64_t> JsonObject::unsigned_integer(const std::string& key, uin
     return static_cast<uint64_t>(n);
 }
 
+std::optional<double> JsonObject::number_above(const std::string& key, double above, double max) {
+    const nlohmann::json* value = find(key);
+    if (!value)
+        return std::nullopt;
+    if (!value->is_number() || value->get<double>() <= above || value->get<double>() > max)
+        fail(key, "expected a number above " + nlohmann::json(above).dump() + " and at most " +
+                      nlohmann::json(max).dump());
+    return value->get<double>();
+}
+
 std::optional<bool> JsonObject::boolean(const std::string& key) {
     const nlohmann::json* value = find(key);
     if (!value)

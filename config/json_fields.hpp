@@ -23,6 +23,8 @@ class JsonObject {
     bool has(const std::string& key) const;
     std::optional<std::string> string(const std::string& key);
     std::optional<uint64_t> unsigned_integer(const std::string& key, uint64_t min, uint64_t max);
+    // A number in (above, max]: strictly above the lower bound.
+    std::optional<double> number_above(const std::string& key, double above, double max);
     std::optional<bool> boolean(const std::string& key);
     std::optional<std::vector<std::string>> string_list(const std::string& key);
     // The sub-object at key (null counts as absent).

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "core/parallel.hpp"
 #include "core/process.hpp"
 #include "generator/expanded_writer.hpp"
 #include "generator/image_scan.hpp"
@@ -110,7 +111,8 @@ uint64_t remove_shared_blocks(OpenImage& source, OpenImage& target) {
 }
 
 ExpandedFile expand(const OpenImage& image, const CompressionSpec& spec, bool exact,
-                    const TempFile& out, unsigned jobs, const std::string& label) {
+                    RecompressionCache* cache, const TempFile& out, unsigned jobs,
+                    const std::string& label) {
     ExpansionInput input;
     input.image_fd = image.fd();
     input.image_path = image.path;
@@ -119,6 +121,7 @@ ExpandedFile expand(const OpenImage& image, const CompressionSpec& spec, bool ex
     input.candidates = image.scan.regions;
     input.compression = spec;
     input.require_exact_recompression = exact;
+    input.cache = cache;
     input.jobs = jobs;
     Progress progress(label, input.candidates.size(), "blocks");
     ExpandedFile expanded = write_expanded_file(input, out.fd(), out.path(), &progress);
@@ -146,8 +149,8 @@ struct Variant {
 };
 
 Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec& spec,
-                       bool expand_shared, const std::string& output_path,
-                       const DeltaOptions& options) {
+                       bool expand_shared, RecompressionCache* cache,
+                       const std::string& output_path, const DeltaOptions& options) {
     Variant variant;
     DeltaStats& stats = variant.stats;
     stats.compression = spec.encode();
@@ -160,10 +163,10 @@ Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec
     TempDir work(options.temp_dir, "squashpub-delta");
     TempFile expanded_source(work.file("source.expanded"));
     TempFile expanded_target(work.file("target.expanded"));
-    const ExpandedFile source_file =
-        expand(source, spec, false, expanded_source, options.jobs, "expanding " + source.path);
-    const ExpandedFile target_file =
-        expand(target, spec, true, expanded_target, options.jobs, "expanding " + target.path);
+    const ExpandedFile source_file = expand(source, spec, false, nullptr, expanded_source,
+                                            options.jobs, "expanding " + source.path);
+    const ExpandedFile target_file = expand(target, spec, true, cache, expanded_target,
+                                            options.jobs, "expanding " + target.path);
     stats.source_listed = source_file.records.size();
     stats.target_listed = target_file.records.size();
     stats.target_unreproducible = target_file.not_reproducible;
@@ -191,6 +194,28 @@ bool small_enough_for_both(const OpenImage& source, const OpenImage& target) {
 
 } // namespace
 
+void precheck_recompression(const std::string& target_path, RecompressionCache& cache,
+                            unsigned jobs) {
+    OpenImage target = open_image(target_path);
+    const CompressionSpec spec = confirm_client_compression(target);
+    std::vector<std::unique_ptr<BlockCodec>> codecs;
+    for (unsigned w = 0; w < effective_jobs(jobs); ++w)
+        codecs.push_back(std::make_unique<BlockCodec>(spec));
+    const auto& regions = target.scan.regions;
+    parallel_for(regions.size(), jobs, [&](size_t i, unsigned worker) {
+        const CompressedRegion& region = regions[i];
+        std::vector<uint8_t> stored = read_region(target, region);
+        std::vector<uint8_t> plain(target.scan.max_uncompressed());
+        auto size =
+            codecs[worker]->decompress(stored.data(), stored.size(), plain.data(), plain.size());
+        if (!size)
+            throw Error(target_path, "corrupt image: compressed block at offset " +
+                                         std::to_string(region.offset) + " does not decompress");
+        cache.store(region.offset, region.length,
+                    codecs[worker]->reproduces(plain.data(), *size, stored.data(), stored.size()));
+    });
+}
+
 DeltaStats encode_delta(const std::string& source_path, const std::string& target_path,
                         const std::string& output_path, const DeltaOptions& options) {
     OpenImage source = open_image(source_path);
@@ -205,9 +230,12 @@ DeltaStats encode_delta(const std::string& source_path, const std::string& targe
     else
         choices = {options.shared_blocks == SharedBlocks::expand};
 
+    RecompressionCache local_cache;
+    RecompressionCache* cache = options.target_checks ? options.target_checks : &local_cache;
     Variant best;
     for (bool expand_shared : choices) {
-        Variant variant = encode_variant(source, target, spec, expand_shared, output_path, options);
+        Variant variant =
+            encode_variant(source, target, spec, expand_shared, cache, output_path, options);
         // Strictly smaller wins, so ties keep the first (reference) choice.
         if (!best.output || variant.stats.delta_bytes < best.stats.delta_bytes)
             best = std::move(variant);

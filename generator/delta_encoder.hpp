@@ -18,10 +18,14 @@ enum class SharedBlocks {
 // Below this size (each image) `automatic` builds both variants.
 inline constexpr uint64_t kAutoSharedBlocksLimit = 128ull << 20;
 
+class RecompressionCache;
+
 struct DeltaOptions {
     std::string temp_dir; // empty: $TMPDIR or /tmp
     unsigned jobs = 0;    // 0: one per core
     SharedBlocks shared_blocks = SharedBlocks::automatic;
+    // Shared by deltas to the same target image (optional).
+    RecompressionCache* target_checks = nullptr;
 };
 
 struct DeltaStats {
@@ -37,6 +41,12 @@ struct DeltaStats {
     uint32_t compression = 0;
     bool expanded_shared = false; // which variant was kept
 };
+
+// Fills cache with the exact-recompression result of every compressed
+// block of target, on jobs threads: done once, it serves every delta of a
+// run to that target.
+void precheck_recompression(const std::string& target_path, RecompressionCache& cache,
+                            unsigned jobs);
 
 DeltaStats encode_delta(const std::string& source_path, const std::string& target_path,
                         const std::string& output_path, const DeltaOptions& options);

@@ -115,7 +115,15 @@ DirectorySource::DirectorySource(std::string directory, const ExcludeRules& excl
     root_ = Node::directory();
     DirectoryWalker(directory_, exclude).fill(*root_, "");
     sort_tree(*root_);
-    revision_time_ = head_commit_time(directory_);
+    revision_ = head_revision(directory_);
+}
+
+std::optional<uint32_t> DirectorySource::revision_time() const {
+    return revision_ ? std::optional<uint32_t>(revision_->time) : std::nullopt;
+}
+
+std::optional<std::string> DirectorySource::revision_id() const {
+    return revision_ ? std::optional<std::string>(revision_->id) : std::nullopt;
 }
 
 void DirectorySource::read_content(const Node& file,

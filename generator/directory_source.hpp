@@ -4,6 +4,7 @@
 // FIFOs and devices are an error unless excluded.
 
 #include "generator/exclude.hpp"
+#include "generator/git_source.hpp"
 #include "generator/tree.hpp"
 
 namespace squashpub::generator {
@@ -15,13 +16,14 @@ class DirectorySource : public TreeSource {
     const Node& root() const override { return *root_; }
     void read_content(const Node& file,
                       const std::function<void(const uint8_t*, size_t)>& sink) const override;
-    std::optional<uint32_t> revision_time() const override { return revision_time_; }
+    std::optional<uint32_t> revision_time() const override;
+    std::optional<std::string> revision_id() const override;
     std::string describe() const override { return directory_; }
 
   private:
     std::string directory_;
     std::shared_ptr<Node> root_;
-    std::optional<uint32_t> revision_time_;
+    std::optional<RevisionInfo> revision_;
 };
 
 } // namespace squashpub::generator

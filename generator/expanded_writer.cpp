@@ -18,6 +18,23 @@ struct Slot {
     bool listed = false;
 };
 
+} // namespace
+
+std::optional<bool> RecompressionCache::find(uint64_t offset, uint32_t length) const {
+    std::lock_guard lock(mutex_);
+    auto it = results_.find({offset, length});
+    if (it == results_.end())
+        return std::nullopt;
+    return it->second;
+}
+
+void RecompressionCache::store(uint64_t offset, uint32_t length, bool reproduces) {
+    std::lock_guard lock(mutex_);
+    results_[{offset, length}] = reproduces;
+}
+
+namespace {
+
 class ExpandedWriter {
   public:
     ExpandedWriter(const ExpansionInput& input, int out_fd, const std::string& out_path,

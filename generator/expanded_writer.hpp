@@ -9,6 +9,9 @@
 #include "generator/image_scan.hpp"
 #include "generator/sqdelta_format.hpp"
 
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +20,19 @@ class Progress;
 }
 
 namespace squashpub::generator {
+
+// Remembers which target blocks recompress exactly, so that the deltas of
+// one run (which all share their target image) check each block once.
+// Keyed by the block's offset and length in that one target image.
+class RecompressionCache {
+  public:
+    std::optional<bool> find(uint64_t offset, uint32_t length) const;
+    void store(uint64_t offset, uint32_t length, bool reproduces);
+
+  private:
+    mutable std::mutex mutex_;
+    std::map<std::pair<uint64_t, uint32_t>, bool> results_;
+};
 
 struct ExpansionInput {
     int image_fd = -1;
@@ -28,6 +44,7 @@ struct ExpansionInput {
     // Target side: list a block only if the client's call recompresses its
     // content to exactly the original bytes (spec §5.6).
     bool require_exact_recompression = false;
+    RecompressionCache* cache = nullptr; // optional, for the target side
     unsigned jobs = 0;
 };
 

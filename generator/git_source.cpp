@@ -145,7 +145,7 @@ void GitSource::read_content(const Node& file,
         sink(data + offset, static_cast<size_t>(std::min(kChunk, size - offset)));
 }
 
-std::optional<uint32_t> head_commit_time(const std::string& directory) {
+std::optional<RevisionInfo> head_revision(const std::string& directory) {
     ensure_libgit2();
     RepoPtr repo;
     if (git_repository_open_ext(repo.out(), directory.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH,
@@ -154,7 +154,18 @@ std::optional<uint32_t> head_commit_time(const std::string& directory) {
     ObjectPtr head;
     if (git_revparse_single(head.out(), repo.get(), "HEAD^{commit}") != 0)
         return std::nullopt;
-    return static_cast<uint32_t>(git_commit_time(reinterpret_cast<const git_commit*>(head.get())));
+    const auto* commit = reinterpret_cast<const git_commit*>(head.get());
+    return RevisionInfo{static_cast<uint32_t>(git_commit_time(commit)),
+                        git_oid_tostr_s(git_commit_id(commit))};
+}
+
+bool is_bare_repository(const std::string& path) {
+    ensure_libgit2();
+    RepoPtr repo;
+    if (git_repository_open_ext(repo.out(), path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) !=
+        0)
+        return false;
+    return git_repository_is_bare(repo.get());
 }
 
 } // namespace squashpub::generator

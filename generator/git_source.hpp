@@ -20,9 +20,8 @@ class GitSource : public TreeSource {
     void read_content(const Node& file,
                       const std::function<void(const uint8_t*, size_t)>& sink) const override;
     std::optional<uint32_t> revision_time() const override { return commit_time_; }
+    std::optional<std::string> revision_id() const override { return commit_id_; }
     std::string describe() const override { return repository_ + "@" + revision_; }
-    // The full hash of the commit the revision resolved to.
-    const std::string& commit_id() const { return commit_id_; }
 
   private:
     std::string repository_;
@@ -33,7 +32,15 @@ class GitSource : public TreeSource {
     uint32_t commit_time_ = 0;
 };
 
-// Committer time of HEAD if directory is the top of a git work tree.
-std::optional<uint32_t> head_commit_time(const std::string& directory);
+struct RevisionInfo {
+    uint32_t time = 0; // committer time
+    std::string id;    // full commit hash
+};
+
+// HEAD's commit if directory is the top of a git work tree.
+std::optional<RevisionInfo> head_revision(const std::string& directory);
+
+// True if path is a bare git repository (no work tree to take files from).
+bool is_bare_repository(const std::string& path);
 
 } // namespace squashpub::generator

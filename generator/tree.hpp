@@ -53,6 +53,8 @@ class TreeSource {
     // The timestamp images get when none is configured: the committer time
     // of the revision, if the source knows one.
     virtual std::optional<uint32_t> revision_time() const = 0;
+    // The full commit hash the tree comes from, if known.
+    virtual std::optional<std::string> revision_id() const = 0;
     // Names the source in messages: a path, or "repo@rev".
     virtual std::string describe() const = 0;
 };

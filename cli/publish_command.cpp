@@ -1,0 +1,59 @@
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "config/publisher_config.hpp"
+#include "core/error.hpp"
+#include "publisher/publish_run.hpp"
+
+#include <cstdio>
+
+namespace squashpub::cli {
+namespace {
+
+const char* kHelp = R"(usage: squashpub publish --config FILE [--rev REV] [--version V] [--force]
+
+The nightly job: builds today's snapshot, archives it, builds and test-applies
+deltas from the last published versions, writes and signs sha512sum.txt,
+publishes atomically and prunes by policy. Running it again with the same
+tree does nothing. One run at a time (a lock in the state directory).
+
+Options:
+  --config FILE   the publisher configuration (required; see README)
+  --rev REV       publish this git revision instead of the configured one
+  --version V     the version name (default: from the config's version scheme)
+  --force         replace an already published version with different content
+  --verbose, --quiet
+)";
+
+} // namespace
+
+config::PublisherConfig load_config_option(const ParsedOptions& options) {
+    auto path = options.value("--config");
+    if (!path)
+        throw UsageError("squashpub", "--config FILE is required");
+    return config::load_publisher_config(*path);
+}
+
+int run_publish(const Args& args) {
+    if (wants_help(args, kHelp))
+        return kExitOk;
+    OptionSpec spec{{"--config", "--rev", "--version"}, {"--force"}};
+    add_common_options(spec);
+    ParsedOptions options("publish", args, spec);
+    apply_common_options(options);
+    options.expect_positionals(0, "squashpub publish --config FILE [--rev REV] [--version V]");
+    const config::PublisherConfig config = load_config_option(options);
+    publisher::PublishOptions publish;
+    publish.rev = options.value("--rev");
+    publish.version = options.value("--version");
+    publish.force = options.has("--force");
+    publisher::PublishOutcome outcome = publisher::publish(config, publish);
+    if (outcome.changed)
+        std::printf("published %s-%s: %zu deltas\n", config.repo.c_str(), outcome.version.c_str(),
+                    outcome.report["deltas"].size());
+    else
+        std::printf("%s-%s already published; nothing changed\n", config.repo.c_str(),
+                    outcome.version.c_str());
+    return kExitOk;
+}
+
+} // namespace squashpub::cli

@@ -1,0 +1,65 @@
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "publisher/archive.hpp"
+#include "publisher/mirror.hpp"
+#include "publisher/repair.hpp"
+#include "publisher/state.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+namespace squashpub::cli {
+namespace {
+
+const char* kHelp = R"(usage: squashpub status --config FILE
+
+Shows what is published, what is archived, and what a repair would change.
+)";
+
+} // namespace
+
+config::PublisherConfig load_config_option(const ParsedOptions& options);
+
+int run_status(const Args& args) {
+    if (wants_help(args, kHelp))
+        return kExitOk;
+    OptionSpec spec{{"--config"}, {}};
+    add_common_options(spec);
+    ParsedOptions options("status", args, spec);
+    apply_common_options(options);
+    options.expect_positionals(0, "squashpub status --config FILE");
+    const config::PublisherConfig config = load_config_option(options);
+
+    publisher::PublisherState state(config.state_dir);
+    publisher::Mirror mirror(config.mirror_dir);
+    std::optional<publisher::Manifest> manifest = state.current_manifest();
+    if (!manifest) {
+        std::printf("nothing published yet in %s\n", config.mirror_dir.c_str());
+        return kExitOk;
+    }
+    std::printf("mirror %s\ncurrent: %s\n", config.mirror_dir.c_str(), manifest->current.c_str());
+    for (const auto& [name, hash] : manifest->files) {
+        std::error_code missing;
+        const auto size = std::filesystem::file_size(mirror.path(name), missing);
+        std::printf("  %-60s %s\n", name.c_str(), missing ? "MISSING" : format_bytes(size).c_str());
+    }
+    publisher::Archive archive(config.archive_dir, config.repo, config.archive, config.jobs);
+    std::printf("archive %s: %zu versions\n", config.archive_dir.c_str(),
+                archive.versions().size());
+    for (const publisher::ArchivedVersion& entry : archive.versions())
+        std::printf("  %-20s %s%s\n", entry.version.c_str(),
+                    entry.stored_as_delta ? "reverse delta" : "full image",
+                    entry.published ? "" : " (not published)");
+    if (state.journal())
+        std::printf("an interrupted run will be recovered by the next publish or repair\n");
+    const publisher::RepairPlan plan = publisher::plan_repair(config);
+    if (plan.actions.empty())
+        std::printf("repair: nothing to do\n");
+    for (const publisher::RepairAction& action : plan.actions)
+        std::printf("repair would %s\n", publisher::describe(action).c_str());
+    return kExitOk;
+}
+
+} // namespace squashpub::cli

@@ -1,0 +1,45 @@
+#pragma once
+// The publisher's configuration file: every key of the schema documented
+// in README.md, validated with messages naming the file and the key.
+
+#include "config/image_config.hpp"
+
+#include <optional>
+#include <string>
+
+namespace squashpub::config {
+
+enum class VersionScheme { date, commit };
+enum class ArchiveMode { full, reverse_deltas };
+
+struct SigningConfig {
+    std::string key;             // fingerprint of the signing key
+    std::string gnupg_home;      // empty: GnuPG's default ($GNUPGHOME or ~/.gnupg)
+    std::string passphrase_file; // empty: no passphrase, or the agent has it
+    bool current_in_comment = false;
+};
+
+struct PublisherConfig {
+    std::string file; // where it was read from, for messages
+
+    std::string repo;
+    std::string source;
+    std::optional<std::string> rev; // set: read this git revision; unset: the checkout as on disk
+    std::string mirror_dir;
+    std::string archive_dir;
+    std::string state_dir;
+    VersionScheme version = VersionScheme::date;
+    ImageOptions image;
+    unsigned delta_window = 30;
+    double max_delta_ratio = 0.9;
+    unsigned keep_snapshots = 0;
+    unsigned grace_generations = 1;
+    ArchiveMode archive = ArchiveMode::full;
+    unsigned jobs = 0;
+    // nullopt: "signing": null, publish unsigned on purpose.
+    std::optional<SigningConfig> signing;
+};
+
+PublisherConfig load_publisher_config(const std::string& path);
+
+} // namespace squashpub::config

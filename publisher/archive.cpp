@@ -1,0 +1,228 @@
+#include "publisher/archive.hpp"
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/log.hpp"
+#include "core/parallel.hpp"
+#include "core/sha512.hpp"
+#include "generator/delta_encoder.hpp"
+#include "verifier/applier.hpp"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace squashpub::publisher {
+namespace {
+
+const char* kIndexName = "index.json";
+
+// A hard link when possible (same filesystem), else a copy; then fsync.
+void place_copy(const std::string& from, const std::string& to) {
+    AtomicOutput out(to);
+    UniqueFd in = open_for_reading(from);
+    copy_range(in.get(), from, out.fd(), out.temp_path(), 0, file_size_of(in.get(), from));
+    out.commit();
+}
+
+} // namespace
+
+Archive::Archive(std::string directory, std::string repo, config::ArchiveMode mode, unsigned jobs)
+    : directory_(std::move(directory)), repo_(std::move(repo)), mode_(mode), jobs_(jobs) {
+    fs::create_directories(directory_);
+    load();
+}
+
+std::string Archive::image_path(const std::string& version) const {
+    return directory_ + "/" + repo_ + "-" + version + ".sqfs";
+}
+
+std::string Archive::reverse_delta_path(const std::string& newer, const std::string& older) const {
+    return directory_ + "/" + repo_ + "-" + newer + "-" + older + ".sqdelta";
+}
+
+void Archive::load() {
+    const std::string path = directory_ + "/" + kIndexName;
+    if (!fs::exists(path))
+        return;
+    nlohmann::json index;
+    try {
+        index = nlohmann::json::parse(read_whole_file(path));
+        for (const auto& item : index.at("versions")) {
+            ArchivedVersion entry;
+            entry.version = item.at("version").get<std::string>();
+            entry.sha512 = item.at("sha512").get<std::string>();
+            entry.size = item.at("size").get<uint64_t>();
+            entry.published = item.at("published").get<bool>();
+            entry.stored_as_delta = item.at("stored_as_delta").get<bool>();
+            versions_.push_back(entry);
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(path, std::string("corrupt archive index: ") + e.what());
+    }
+}
+
+void Archive::save() const {
+    nlohmann::json index = {{"repo", repo_}, {"versions", nlohmann::json::array()}};
+    for (const ArchivedVersion& entry : versions_)
+        index["versions"].push_back({{"version", entry.version},
+                                     {"sha512", entry.sha512},
+                                     {"size", entry.size},
+                                     {"published", entry.published},
+                                     {"stored_as_delta", entry.stored_as_delta}});
+    const std::string text = index.dump(2) + "\n";
+    AtomicOutput out(directory_ + "/" + kIndexName);
+    write_all(out.fd(), text.data(), text.size(), out.temp_path());
+    out.commit();
+}
+
+const ArchivedVersion* Archive::find(const std::string& version) const {
+    for (const ArchivedVersion& entry : versions_)
+        if (entry.version == version)
+            return &entry;
+    return nullptr;
+}
+
+void Archive::verify(const ArchivedVersion& entry, const std::string& path) const {
+    const std::string actual = sha512_of_file(path);
+    if (actual != entry.sha512)
+        throw Error(path, "archived image of " + entry.version +
+                              " does not match its recorded SHA-512 (archive damaged)");
+}
+
+void Archive::add(const std::string& version, const std::string& image, const std::string& sha) {
+    if (const ArchivedVersion* existing = find(version)) {
+        // Replacing (an unpublished leftover, or --force): only the newest
+        // can go, since older ones may anchor a reverse-delta chain.
+        if (existing != &versions_.back())
+            throw Error(directory_, "version " + version +
+                                        " is not the newest archived version "
+                                        "and cannot be replaced");
+        versions_.pop_back();
+        save();
+        fs::remove(image_path(version));
+    }
+    place_copy(image, image_path(version));
+    versions_.push_back({version, sha, fs::file_size(image), false, false});
+    save();
+}
+
+void Archive::mark_published(const std::string& version, const std::string& scratch_dir) {
+    for (ArchivedVersion& entry : versions_)
+        if (entry.version == version)
+            entry.published = true;
+    save();
+    if (mode_ != config::ArchiveMode::reverse_deltas || versions_.size() < 2)
+        return;
+    // The previous newest is still in full: replace it by a delta from the
+    // new version, once that delta is proven to rebuild it exactly.
+    ArchivedVersion& previous = versions_[versions_.size() - 2];
+    if (previous.stored_as_delta)
+        return;
+    const std::string delta = reverse_delta_path(version, previous.version);
+    generator::DeltaOptions options;
+    options.temp_dir = scratch_dir;
+    options.jobs = jobs_;
+    generator::encode_delta(image_path(version), image_path(previous.version), delta, options);
+    const std::string check = scratch_dir + "/reverse-check.sqfs";
+    verifier::apply_delta(image_path(version), delta, check, {scratch_dir, jobs_});
+    verify(previous, check);
+    fs::remove(check);
+    previous.stored_as_delta = true;
+    save();
+    fs::remove(image_path(previous.version));
+}
+
+void Archive::drop_unpublished(const std::string& version) {
+    for (auto it = versions_.begin(); it != versions_.end(); ++it) {
+        if (it->version != version)
+            continue;
+        if (it->published)
+            throw Error(directory_, "refusing to drop published version " + version);
+        versions_.erase(it);
+        save();
+        fs::remove(image_path(version));
+        return;
+    }
+}
+
+void Archive::visit_images(
+    const std::vector<std::string>& wanted, const std::string& scratch_dir,
+    const std::function<void(const ArchivedVersion&, const std::string&)>& visit) {
+    std::set<std::string> remaining(wanted.begin(), wanted.end());
+    if (mode_ == config::ArchiveMode::full) {
+        std::vector<const ArchivedVersion*> entries;
+        for (const std::string& version : wanted)
+            if (const ArchivedVersion* entry = find(version))
+                entries.push_back(entry);
+        parallel_for(entries.size(), jobs_, [&](size_t i, unsigned) {
+            const std::string path = image_path(entries[i]->version);
+            verify(*entries[i], path);
+            visit(*entries[i], path);
+        });
+        return;
+    }
+    // Walk the chain from the newest full image backwards.
+    std::string current_path;
+    for (size_t i = versions_.size(); i-- > 0 && !remaining.empty();) {
+        const ArchivedVersion& entry = versions_[i];
+        std::string path;
+        if (!entry.stored_as_delta) {
+            path = image_path(entry.version);
+        } else {
+            if (current_path.empty())
+                throw Error(directory_,
+                            "reverse delta chain has no full image above " + entry.version);
+            path = scratch_dir + "/chain-" + entry.version + ".sqfs";
+            verifier::apply_delta(current_path,
+                                  reverse_delta_path(versions_[i + 1].version, entry.version), path,
+                                  {scratch_dir, jobs_});
+        }
+        verify(entry, path);
+        if (remaining.erase(entry.version))
+            visit(entry, path);
+        if (current_path.rfind(scratch_dir, 0) == 0)
+            fs::remove(current_path);
+        current_path = path;
+    }
+    if (current_path.rfind(scratch_dir, 0) == 0)
+        fs::remove(current_path);
+}
+
+void Archive::restore(const std::string& version, const std::string& path,
+                      const std::string& scratch_dir) {
+    bool found = false;
+    visit_images({version}, scratch_dir, [&](const ArchivedVersion&, const std::string& image) {
+        place_copy(image, path);
+        found = true;
+    });
+    if (!found)
+        throw Error(directory_, "version " + version + " is not in the archive");
+}
+
+void Archive::remove_leftovers() {
+    std::set<std::string> expected = {kIndexName};
+    for (size_t i = 0; i < versions_.size(); ++i) {
+        const ArchivedVersion& entry = versions_[i];
+        if (entry.stored_as_delta && i + 1 < versions_.size())
+            expected.insert(
+                fs::path(reverse_delta_path(versions_[i + 1].version, entry.version)).filename());
+        else
+            expected.insert(fs::path(image_path(entry.version)).filename());
+    }
+    for (const auto& item : fs::directory_iterator(directory_)) {
+        const std::string name = item.path().filename();
+        if (!expected.count(name) && name.rfind(repo_ + "-", 0) == 0) {
+            log_verbose(item.path().string() + ": removing archive leftover");
+            fs::remove(item.path());
+        } else if (!expected.count(name) && name.rfind(".", 0) == 0 &&
+                   name.find(".tmp.") != std::string::npos) {
+            fs::remove(item.path()); // a temporary file of a killed run
+        }
+    }
+}
+
+} // namespace squashpub::publisher

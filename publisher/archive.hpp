@@ -1,0 +1,70 @@
+#pragma once
+// The private archive of every published snapshot (never mirrored), from
+// which deltas from old versions are built. Two ways to store it:
+//   full            every image as it is;
+//   reverse-deltas  only the newest image in full, and for each older one a
+//                   delta from its successor, applied in turn on demand.
+// Every image taken out of the archive is checked against its recorded
+// SHA-512 before use. index.json, replaced atomically, is the truth; files
+// it does not name are leftovers of an interrupted run and are removed.
+
+#include "config/publisher_config.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace squashpub::publisher {
+
+struct ArchivedVersion {
+    std::string version;
+    std::string sha512;
+    uint64_t size = 0;
+    bool published = false;       // false until a manifest naming it is live
+    bool stored_as_delta = false; // reverse-deltas: a delta from the next version
+};
+
+class Archive {
+  public:
+    Archive(std::string directory, std::string repo, config::ArchiveMode mode, unsigned jobs);
+
+    // Oldest first.
+    const std::vector<ArchivedVersion>& versions() const { return versions_; }
+    const ArchivedVersion* find(const std::string& version) const;
+
+    // Records a new newest version, stored in full, unpublished.
+    void add(const std::string& version, const std::string& image_path, const std::string& sha512);
+    // Marks it published; in reverse-deltas mode then turns the previous
+    // full image into a reverse delta (verified before the full is dropped).
+    void mark_published(const std::string& version, const std::string& scratch_dir);
+    // Forgets a version that never went live, with its files.
+    void drop_unpublished(const std::string& version);
+
+    // Calls visit(version, path) for each wanted version, with a verified
+    // image at path (valid during the call). Full archives visit in
+    // parallel (jobs); reverse-delta archives walk the chain newest first.
+    void visit_images(const std::vector<std::string>& wanted, const std::string& scratch_dir,
+                      const std::function<void(const ArchivedVersion&, const std::string&)>& visit);
+
+    // Restores one version's image to path (verified).
+    void restore(const std::string& version, const std::string& path,
+                 const std::string& scratch_dir);
+
+    // Removes files the index does not name.
+    void remove_leftovers();
+
+  private:
+    std::string image_path(const std::string& version) const;
+    std::string reverse_delta_path(const std::string& newer, const std::string& older) const;
+    void load();
+    void save() const;
+    void verify(const ArchivedVersion& entry, const std::string& path) const;
+
+    std::string directory_;
+    std::string repo_;
+    config::ArchiveMode mode_;
+    unsigned jobs_;
+    std::vector<ArchivedVersion> versions_;
+};
+
+} // namespace squashpub::publisher

@@ -1,0 +1,357 @@
+#include "publisher/publish_run.hpp"
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/log.hpp"
+#include "core/sha512.hpp"
+#include "generator/delta_encoder.hpp"
+#include "generator/expanded_writer.hpp"
+#include "generator/image_writer.hpp"
+#include "publisher/archive.hpp"
+#include "publisher/crash_point.hpp"
+#include "publisher/lock.hpp"
+#include "publisher/mirror.hpp"
+#include "publisher/plan.hpp"
+#include "publisher/recovery.hpp"
+#include "publisher/signer.hpp"
+#include "publisher/state.hpp"
+#include "publisher/tree_source.hpp"
+#include "verifier/applier.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <sys/resource.h>
+
+namespace fs = std::filesystem;
+
+namespace squashpub::publisher {
+namespace {
+
+struct BuiltDelta {
+    std::string from;
+    std::string name;
+    std::string staged_path;
+    std::string sha512;
+    uint64_t bytes = 0;
+    double seconds = 0;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+uint64_t peak_rss_kib() {
+    struct rusage self = {}, children = {};
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &children);
+    return static_cast<uint64_t>(std::max(self.ru_maxrss, children.ru_maxrss));
+}
+
+class PublishRun {
+  public:
+    PublishRun(const config::PublisherConfig& config, const PublishOptions& options)
+        : config_(config), options_(options), mirror_(config.mirror_dir), state_(config.state_dir) {
+    }
+
+    PublishOutcome run() {
+        RunLock lock(config_.state_dir);
+        crash_point("lock");
+        if (config_.signing)
+            check_signing_key(*config_.signing);
+        Archive archive(config_.archive_dir, config_.repo, config_.archive, config_.jobs);
+        staging_root_ = mirror_.staging_root(config_.state_dir);
+        recover_interrupted_run(mirror_, state_, archive, staging_root_, manifests_to_keep());
+
+        TempDir staging(staging_root_, "run");
+        const std::string image = build_image(staging);
+        crash_point("image");
+        if (already_current())
+            return no_op();
+        check_version_is_new(archive);
+
+        PlanInput input = plan_input(archive);
+        const Plan plan = make_plan(input);
+        archive.add(version_, image, image_sha_);
+        crash_point("archive");
+        std::vector<BuiltDelta> deltas = build_deltas(archive, plan, image, staging);
+        crash_point("deltas");
+
+        const Manifest manifest = new_manifest(plan, deltas);
+        const std::string text = signed_text(manifest);
+        crash_point("sign");
+        go_live(plan, deltas, image, manifest, text);
+        state_.record_manifest(manifest, manifests_to_keep());
+        archive.mark_published(version_, staging.path());
+        state_.clear_journal();
+        crash_point("journal");
+
+        const std::vector<std::string> removed =
+            files_to_remove(input, listed_files(plan, names_of(deltas)));
+        mirror_.remove(removed);
+        crash_point("prune");
+        return finish(deltas, removed, manifest);
+    }
+
+  private:
+    size_t manifests_to_keep() const { return config_.grace_generations + 1; }
+
+    std::string build_image(const TempDir& staging) {
+        const auto start = std::chrono::steady_clock::now();
+        std::unique_ptr<generator::TreeSource> source = open_source(config_, options_.rev);
+        version_ = choose_version(config_, *source, options_.version);
+        current_name_ = config_.repo + "-" + version_;
+        const std::string path = staging.file(snapshot_name(config_.repo, version_));
+        config::ImageOptions image = config_.image;
+        image.jobs = config_.jobs;
+        generator::write_image(*source, image, generator::choose_image_time(image, *source), path);
+        image_sha_ = sha512_of_file(path);
+        image_bytes_ = fs::file_size(path);
+        timings_["image"] = seconds_since(start);
+        log_info("built " + snapshot_name(config_.repo, version_) + " (" +
+                 format_bytes(image_bytes_) + ")");
+        return path;
+    }
+
+    bool already_current() const {
+        std::optional<Manifest> current = state_.current_manifest();
+        if (!current || current->current != current_name_)
+            return false;
+        auto listed = current->files.find(snapshot_name(config_.repo, version_));
+        return listed != current->files.end() && listed->second == image_sha_ &&
+               fs::exists(mirror_.path(snapshot_name(config_.repo, version_)));
+    }
+
+    // Nothing to publish; still finish what an interrupted run left undone
+    // (its pruning), so that a re-run always ends in the complete state.
+    PublishOutcome no_op() {
+        log_info(current_name_ + " is already published with identical content; nothing to do");
+        const Manifest current = *state_.current_manifest();
+        std::set<std::string> listed;
+        for (const auto& [name, hash] : current.files)
+            listed.insert(name);
+        PlanInput input;
+        input.repo = config_.repo;
+        input.grace_generations = config_.grace_generations;
+        input.mirror_files = mirror_.files();
+        std::vector<Manifest> recent = state_.recent_manifests(config_.grace_generations + 1);
+        for (size_t i = 1; i < recent.size(); ++i) {
+            std::set<std::string> names;
+            for (const auto& [name, hash] : recent[i].files)
+                names.insert(name);
+            input.previous_manifests.push_back(names);
+        }
+        const std::vector<std::string> removed = files_to_remove(input, listed);
+        mirror_.remove(removed);
+        PublishOutcome outcome;
+        outcome.version = version_;
+        outcome.report = {{"version", version_}, {"changed", false}, {"removed", removed}};
+        return outcome;
+    }
+
+    void check_version_is_new(Archive& archive) const {
+        const ArchivedVersion* entry = archive.find(version_);
+        if (!entry || !entry->published)
+            return;
+        if (!options_.force)
+            throw Error(
+                config_.mirror_dir,
+                "version " + version_ +
+                    " is already published with different content; "
+                    "use --force to replace it, or --version to publish under another name");
+        log_warning("replacing published version " + version_ + " (--force)");
+    }
+
+    PlanInput plan_input(const Archive& archive) const {
+        PlanInput input;
+        input.repo = config_.repo;
+        input.new_version = version_;
+        for (const ArchivedVersion& entry : archive.versions())
+            if (entry.published && entry.version != version_)
+                input.history.push_back(entry.version);
+        input.delta_window = config_.delta_window;
+        input.keep_snapshots = config_.keep_snapshots;
+        input.grace_generations = config_.grace_generations;
+        input.mirror_files = mirror_.files();
+        for (const Manifest& manifest : state_.recent_manifests(config_.grace_generations)) {
+            std::set<std::string> names;
+            for (const auto& [name, hash] : manifest.files)
+                names.insert(name);
+            input.previous_manifests.push_back(names);
+        }
+        return input;
+    }
+
+    // Every delta is applied with the independent applier and must rebuild
+    // the new image's exact SHA-512 before it may be published.
+    std::vector<BuiltDelta> build_deltas(Archive& archive, const Plan& plan,
+                                         const std::string& image, const TempDir& staging) {
+        const auto start = std::chrono::steady_clock::now();
+        std::vector<BuiltDelta> built;
+        std::mutex mutex;
+        generator::RecompressionCache target_checks;
+        if (!plan.delta_sources.empty())
+            generator::precheck_recompression(image, target_checks, config_.jobs);
+        const bool parallel = config_.archive == config::ArchiveMode::full;
+        Progress progress("building deltas", plan.delta_sources.size(), "deltas");
+        archive.visit_images(
+            plan.delta_sources, staging.path(),
+            [&](const ArchivedVersion& old, const std::string& old_path) {
+                const auto delta_start = std::chrono::steady_clock::now();
+                BuiltDelta delta;
+                delta.from = old.version;
+                delta.name = delta_name(config_.repo, old.version, version_);
+                delta.staged_path = staging.file(delta.name);
+                generator::DeltaOptions options;
+                options.temp_dir = staging.path();
+                options.jobs = parallel ? 1 : config_.jobs;
+                options.target_checks = &target_checks;
+                generator::encode_delta(old_path, image, delta.staged_path, options);
+                delta.bytes = fs::file_size(delta.staged_path);
+                const std::string check = staging.file(delta.name + ".check");
+                verifier::apply_delta(old_path, delta.staged_path, check,
+                                      {staging.path(), options.jobs});
+                const bool exact = sha512_of_file(check) == image_sha_;
+                fs::remove(check);
+                delta.seconds = seconds_since(delta_start);
+                progress.advance();
+                std::lock_guard lock(mutex);
+                if (!exact) {
+                    log_error(delta.name +
+                              ": test-apply did not rebuild the new image; not published");
+                    rejected_.push_back(delta.name);
+                    return;
+                }
+                if (static_cast<double>(delta.bytes) > config_.max_delta_ratio * image_bytes_) {
+                    log_info(delta.name + ": " + format_bytes(delta.bytes) +
+                             " is over max_delta_ratio of the image; not published");
+                    oversize_.push_back(delta.name);
+                    return;
+                }
+                delta.sha512 = sha512_of_file(delta.staged_path);
+                built.push_back(delta);
+            });
+        progress.finish();
+        std::sort(built.begin(), built.end(),
+                  [](const BuiltDelta& a, const BuiltDelta& b) { return a.name < b.name; });
+        timings_["deltas"] = seconds_since(start);
+        return built;
+    }
+
+    static std::vector<std::string> names_of(const std::vector<BuiltDelta>& deltas) {
+        std::vector<std::string> names;
+        for (const BuiltDelta& delta : deltas)
+            names.push_back(delta.name);
+        return names;
+    }
+
+    Manifest new_manifest(const Plan& plan, const std::vector<BuiltDelta>& deltas) const {
+        Manifest manifest;
+        manifest.current = current_name_;
+        manifest.files[plan.snapshot] = image_sha_;
+        for (const BuiltDelta& delta : deltas)
+            manifest.files[delta.name] = delta.sha512;
+        std::optional<Manifest> previous = state_.current_manifest();
+        for (const std::string& kept : plan.kept_snapshots) {
+            const bool known = previous && previous->files.count(kept);
+            manifest.files[kept] =
+                known ? previous->files.at(kept) : sha512_of_file(mirror_.path(kept));
+        }
+        return manifest;
+    }
+
+    std::string signed_text(const Manifest& manifest) {
+        const auto start = std::chrono::steady_clock::now();
+        std::string text = config_.signing
+                               ? clearsign(*config_.signing, manifest.body(), manifest.current)
+                               : manifest.body();
+        timings_["sign"] = seconds_since(start);
+        return text;
+    }
+
+    // New files first, then the manifest switch: at every moment the live
+    // manifest lists only files that are present with the listed content.
+    void go_live(const Plan& plan, const std::vector<BuiltDelta>& deltas, const std::string& image,
+                 const Manifest& manifest, const std::string& text) {
+        const auto start = std::chrono::steady_clock::now();
+        Journal journal{version_, {plan.snapshot}, manifest.body()};
+        for (const BuiltDelta& delta : deltas)
+            journal.adding.push_back(delta.name);
+        state_.write_journal(journal);
+        mirror_.move_in(image, plan.snapshot);
+        mirror_.sync();
+        crash_point("move-snapshot");
+        for (const BuiltDelta& delta : deltas) {
+            mirror_.move_in(delta.staged_path, delta.name);
+            crash_point("move-delta");
+        }
+        mirror_.sync();
+        mirror_.publish_manifest(text);
+        crash_point("manifest");
+        timings_["publish"] = seconds_since(start);
+    }
+
+    PublishOutcome finish(const std::vector<BuiltDelta>& deltas,
+                          const std::vector<std::string>& removed, const Manifest& manifest) {
+        nlohmann::json report = {{"version", version_},
+                                 {"changed", true},
+                                 {"current", manifest.current},
+                                 {"image",
+                                  {{"name", snapshot_name(config_.repo, version_)},
+                                   {"bytes", image_bytes_},
+                                   {"sha512", image_sha_}}},
+                                 {"added", nlohmann::json::array()},
+                                 {"removed", removed},
+                                 {"deltas", nlohmann::json::array()},
+                                 {"not_published_oversize", oversize_},
+                                 {"rejected_by_test_apply", rejected_},
+                                 {"signed", config_.signing.has_value()},
+                                 {"timings_seconds", timings_},
+                                 {"peak_rss_kib", peak_rss_kib()}};
+        report["added"].push_back(snapshot_name(config_.repo, version_));
+        for (const BuiltDelta& delta : deltas) {
+            report["added"].push_back(delta.name);
+            report["deltas"].push_back(
+                {{"name", delta.name},
+                 {"from", delta.from},
+                 {"bytes", delta.bytes},
+                 {"ratio_to_image", static_cast<double>(delta.bytes) / image_bytes_},
+                 {"seconds", delta.seconds}});
+        }
+        state_.write_report(report);
+        crash_point("report");
+        log_info("published " + manifest.current + ": " + std::to_string(deltas.size()) +
+                 " deltas, " + std::to_string(removed.size()) + " files removed");
+        if (!rejected_.empty())
+            throw Error(config_.mirror_dir, std::to_string(rejected_.size()) +
+                                                " deltas failed their test-apply and were left "
+                                                "out (the rest is published)");
+        PublishOutcome outcome;
+        outcome.changed = true;
+        outcome.version = version_;
+        outcome.report = report;
+        return outcome;
+    }
+
+    const config::PublisherConfig& config_;
+    const PublishOptions& options_;
+    Mirror mirror_;
+    PublisherState state_;
+    std::string staging_root_;
+    std::string version_;
+    std::string current_name_;
+    std::string image_sha_;
+    uint64_t image_bytes_ = 0;
+    std::vector<std::string> oversize_;
+    std::vector<std::string> rejected_;
+    std::map<std::string, double> timings_;
+};
+
+} // namespace
+
+PublishOutcome publish(const config::PublisherConfig& config, const PublishOptions& options) {
+    fs::create_directories(config.state_dir);
+    return PublishRun(config, options).run();
+}
+
+} // namespace squashpub::publisher

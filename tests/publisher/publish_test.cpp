@@ -1,0 +1,258 @@
+// The publisher's behaviour, through the real binary, with a real gpg key.
+
+#include "publisher/publisher_fixture.hpp"
+
+#include <fcntl.h>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace squashpub::test {
+namespace {
+
+TEST(Publish, SuccessiveDaysGiveAValidMirrorEveryDay) {
+    PublisherFixture f(4);
+    for (int day = 1; day <= 4; ++day) {
+        CommandResult result = f.publish(day);
+        ASSERT_EQ(result.exit_code, 0) << result.output;
+        EXPECT_EQ(check_mirror(f.expect()), "") << "after day " << day;
+        EXPECT_NE(manifest_body(f.expect()).find("Current: test-" + PublisherFixture::version(day)),
+                  std::string::npos);
+    }
+    // Deltas from every earlier day lead to day 4.
+    for (int day = 1; day <= 3; ++day)
+        EXPECT_TRUE(exists(f.path("mirror/test-" + PublisherFixture::version(day) + "-" +
+                                  PublisherFixture::version(4) + ".sqdelta")));
+    // The report says what happened.
+    const std::string report = read_file(f.path("state/last-run.json"));
+    for (const char* key : {"\"deltas\"", "\"ratio_to_image\"", "\"timings_seconds\"",
+                            "\"peak_rss_kib\"", "\"removed\"", "\"added\""})
+        EXPECT_NE(report.find(key), std::string::npos) << key;
+}
+
+TEST(Publish, SkippedDaysAndTheDeltaWindow) {
+    PublisherFixture f(7);
+    f.config({{"delta_window", 2}});
+    for (int day : {1, 4, 7})
+        ASSERT_EQ(f.publish(day).exit_code, 0);
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    EXPECT_TRUE(exists(f.path("mirror/test-20260104-20260107.sqdelta")));
+    EXPECT_TRUE(exists(f.path("mirror/test-20260101-20260107.sqdelta")));
+    ASSERT_EQ(f.publish(6).exit_code, 0); // versions need not be ordered
+    ASSERT_EQ(f.publish(5).exit_code, 0);
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    // Window 2: only the two most recently published versions.
+    EXPECT_TRUE(exists(f.path("mirror/test-20260106-20260105.sqdelta")));
+    EXPECT_TRUE(exists(f.path("mirror/test-20260107-20260105.sqdelta")));
+    EXPECT_FALSE(exists(f.path("mirror/test-20260104-20260105.sqdelta")));
+}
+
+TEST(Publish, IdenticalRerunChangesNothing) {
+    PublisherFixture f(2);
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    ASSERT_EQ(f.publish(2).exit_code, 0);
+    const std::string before = f.mirror_fingerprint();
+    CommandResult again = f.run({"publish", "--rev", "d2"});
+    EXPECT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_NE(again.output.find("nothing"), std::string::npos) << again.output;
+    EXPECT_EQ(f.mirror_fingerprint(), before);
+}
+
+TEST(Publish, SameVersionWithOtherContentNeedsForce) {
+    PublisherFixture f(3);
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    ASSERT_EQ(f.publish(2, {"--version", "fixed"}).exit_code, 0);
+    const std::string before = f.mirror_fingerprint();
+    CommandResult clash = f.publish(3, {"--version", "fixed"});
+    EXPECT_EQ(clash.exit_code, 1);
+    EXPECT_NE(clash.output.find("already published with different content"), std::string::npos)
+        << clash.output;
+    EXPECT_EQ(f.mirror_fingerprint(), before);
+    ASSERT_EQ(f.publish(3, {"--version", "fixed", "--force"}).exit_code, 0);
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    EXPECT_EQ(f.publish(3, {"--version", "bad-name"}).exit_code, 2);
+}
+
+TEST(Publish, ReverseDeltaArchive) {
+    PublisherFixture f(4);
+    f.config({{"archive", "reverse-deltas"}});
+    for (int day = 1; day <= 4; ++day)
+        ASSERT_EQ(f.publish(day).exit_code, 0);
+    // Only the newest image is kept whole; older ones as reverse deltas.
+    EXPECT_EQ(list_dir(f.path("archive")),
+              (std::vector<std::string>{"index.json", "test-20260102-20260101.sqdelta",
+                                        "test-20260103-20260102.sqdelta",
+                                        "test-20260104-20260103.sqdelta", "test-20260104.sqfs"}));
+    // The published deltas rebuild day 4 from each day's image, which
+    // `squashpub image` reproduces byte for byte.
+    fs::create_directories(f.path("reference"));
+    for (int day = 1; day <= 3; ++day)
+        ASSERT_EQ(squashpub({"image", "--quiet", "--rev", "d" + std::to_string(day), f.path("repo"),
+                             f.path("reference/test-" + PublisherFixture::version(day) + ".sqfs")})
+                      .exit_code,
+                  0);
+    MirrorExpectations expect = f.expect();
+    expect.archive_dir = f.path("reference");
+    EXPECT_EQ(check_mirror(expect), "");
+    // Repair rebuilds a lost delta from the chain.
+    fs::remove(f.path("mirror/test-20260101-20260104.sqdelta"));
+    CommandResult repaired = f.run({"repair"});
+    EXPECT_EQ(repaired.exit_code, 0) << repaired.output;
+    EXPECT_EQ(check_mirror(expect), "");
+}
+
+TEST(Publish, KeepSnapshotsAndGraceGenerations) {
+    PublisherFixture f(4);
+    f.config({{"keep_snapshots", 1}, {"grace_generations", 1}});
+    for (int day = 1; day <= 3; ++day)
+        ASSERT_EQ(f.publish(day).exit_code, 0);
+    // Day 2's snapshot is kept and listed; day 1's is unlisted but still
+    // there for one generation (mirrors with the previous manifest).
+    MirrorExpectations expect = f.expect();
+    expect.allowed_unlisted = {"test-20260101.sqfs", "test-20260101-20260102.sqdelta"};
+    EXPECT_EQ(check_mirror(expect), "");
+    EXPECT_NE(manifest_body(expect).find("  test-20260102.sqfs"), std::string::npos);
+    ASSERT_EQ(f.publish(4).exit_code, 0);
+    EXPECT_FALSE(exists(f.path("mirror/test-20260101.sqfs")));
+    EXPECT_TRUE(exists(f.path("mirror/test-20260102.sqfs"))); // listed last generation
+}
+
+TEST(Publish, ConcurrentRunIsRefused) {
+    PublisherFixture f(1);
+    f.config();
+    fs::create_directories(f.path("state"));
+    const int fd = ::open(f.path("state/lock").c_str(), O_RDWR | O_CREAT, 0644);
+    ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+    CommandResult result = f.publish(1);
+    ::close(fd);
+    EXPECT_EQ(result.exit_code, 4);
+    EXPECT_NE(result.output.find("another squashpub run holds the lock"), std::string::npos);
+    EXPECT_FALSE(exists(f.path("mirror/sha512sum.txt")));
+    EXPECT_EQ(f.publish(1).exit_code, 0);
+}
+
+TEST(Publish, MissingSigningKeyLeavesTheMirrorUntouched) {
+    PublisherFixture f(2);
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    const std::string before = f.mirror_fingerprint();
+    f.config({{"signing",
+               {{"key", "0123456789ABCDEF0123456789ABCDEF01234567"},
+                {"gnupg_home", f.keyring().home()}}}});
+    CommandResult result = f.publish(2);
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.output.find("signing key 0123456789ABCDEF0123456789ABCDEF01234567"),
+              std::string::npos)
+        << result.output;
+    EXPECT_EQ(f.mirror_fingerprint(), before);
+}
+
+TEST(Publish, ExpiredSigningKeyLeavesTheMirrorUntouched) {
+    PublisherFixture f(1, GpgKeyring::KeyState::expired);
+    CommandResult result = f.publish(1);
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.output.find("expired"), std::string::npos) << result.output;
+    EXPECT_EQ(f.mirror_fingerprint(), "");
+}
+
+TEST(Publish, WrongPassphraseIsAClearError) {
+    PublisherFixture f(1);
+    write_file(f.path("wrong"), "not it\n");
+    f.config({{"signing",
+               {{"key", f.keyring().fingerprint()},
+                {"gnupg_home", f.keyring().home()},
+                {"passphrase_file", f.path("wrong")}}}});
+    CommandResult result = f.publish(1);
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.output.find("signing key"), std::string::npos) << result.output;
+    EXPECT_FALSE(exists(f.path("mirror/sha512sum.txt")));
+}
+
+TEST(Publish, UnsignedOnPurposeAndCurrentInComment) {
+    PublisherFixture f(2);
+    f.config({{"signing", nullptr}});
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    MirrorExpectations plain = f.expect();
+    plain.keyring = nullptr;
+    EXPECT_EQ(check_mirror(plain), "");
+    EXPECT_EQ(read_file(f.path("mirror/sha512sum.txt")).rfind("Current: test-20260101\n", 0), 0u);
+
+    f.config({{"signing",
+               {{"key", f.keyring().fingerprint()},
+                {"gnupg_home", f.keyring().home()},
+                {"passphrase_file", f.keyring().passphrase_file()},
+                {"current_in_comment", true}}}});
+    ASSERT_EQ(f.publish(2).exit_code, 0);
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    const std::string text = read_file(f.path("mirror/sha512sum.txt"));
+    EXPECT_NE(text.find("-----BEGIN PGP SIGNATURE-----\nComment: Current: test-20260102\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(manifest_body(f.expect()).find("Current: test-20260102"), std::string::npos);
+}
+
+TEST(Publish, OversizeDeltasAreNotPublished) {
+    PublisherFixture f(2);
+    f.config({{"max_delta_ratio", 0.0001}});
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    ASSERT_EQ(f.publish(2).exit_code, 0);
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    EXPECT_FALSE(exists(f.path("mirror/test-20260101-20260102.sqdelta")));
+    EXPECT_NE(read_file(f.path("state/last-run.json")).find("test-20260101-20260102.sqdelta"),
+              std::string::npos);
+}
+
+TEST(Repair, DryRunThenRepairRestoresDeltasAndSnapshots) {
+    PublisherFixture f(3);
+    for (int day = 1; day <= 3; ++day)
+        ASSERT_EQ(f.publish(day).exit_code, 0);
+    fs::remove(f.path("mirror/test-20260101-20260103.sqdelta"));
+    write_file(f.path("mirror/test-20260103.sqfs"), "corrupted");
+    const std::string broken = f.mirror_fingerprint();
+
+    CommandResult dry = f.run({"repair", "--dry-run"});
+    EXPECT_EQ(dry.exit_code, 0);
+    EXPECT_NE(dry.output.find("would: regenerate test-20260101-20260103.sqdelta (missing)"),
+              std::string::npos)
+        << dry.output;
+    EXPECT_NE(dry.output.find("would: restore test-20260103.sqfs from the archive"),
+              std::string::npos);
+    EXPECT_EQ(f.mirror_fingerprint(), broken);
+
+    CommandResult status = f.run({"status"});
+    EXPECT_EQ(status.exit_code, 0);
+    EXPECT_NE(status.output.find("current: test-20260103"), std::string::npos) << status.output;
+    EXPECT_NE(status.output.find("repair would regenerate"), std::string::npos);
+
+    CommandResult fixed = f.run({"repair"});
+    EXPECT_EQ(fixed.exit_code, 0) << fixed.output;
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    EXPECT_NE(f.run({"repair", "--dry-run"}).output.find("nothing to repair"), std::string::npos);
+}
+
+TEST(Repair, GeneratesDeltasAnEarlierRunLeftOut) {
+    PublisherFixture f(3);
+    f.config({{"delta_window", 1}});
+    for (int day = 1; day <= 3; ++day)
+        ASSERT_EQ(f.publish(day).exit_code, 0);
+    EXPECT_FALSE(exists(f.path("mirror/test-20260101-20260103.sqdelta")));
+    f.config({{"delta_window", 5}});
+    ASSERT_EQ(f.run({"repair"}).exit_code, 0);
+    EXPECT_TRUE(exists(f.path("mirror/test-20260101-20260103.sqdelta")));
+    EXPECT_EQ(check_mirror(f.expect()), "");
+}
+
+TEST(Publish, BadConfigIsAUsageError) {
+    PublisherFixture f(1);
+    write_file(f.path("bad.json"), R"({"repo": "x"})");
+    CommandResult result = squashpub({"publish", "--config", f.path("bad.json")});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.output.find(f.path("bad.json") + ": source: required"), std::string::npos)
+        << result.output;
+    EXPECT_EQ(squashpub({"publish"}).exit_code, 2);
+}
+
+} // namespace
+} // namespace squashpub::test

@@ -1,0 +1,94 @@
+#include "publisher/publisher_fixture.hpp"
+
+#include <filesystem>
+#include <gtest/gtest.h>
+
+namespace squashpub::test {
+
+std::string PublisherFixture::version(int day) {
+    return std::string("202601") + (day < 10 ? "0" : "") + std::to_string(day);
+}
+
+PublisherFixture::PublisherFixture(int days, GpgKeyring::KeyState key)
+    : keyring_(std::make_unique<GpgKeyring>(key)) {
+    const std::string repo = path("repo");
+    shell("git init -q '" + repo + "'");
+    for (int day = 1; day <= days; ++day) {
+        for (int i = 0; i < 40; ++i) {
+            std::string text;
+            for (int k = 0; k < 20 + 15 * i; ++k)
+                text += "EAPI=8 # line " + std::to_string(k) + " of package " + std::to_string(i) +
+                        "\n";
+            if (i % 7 == day % 7)
+                text += "# bumped on day " + std::to_string(day) + "\n";
+            write_file(repo + "/cat-" + std::to_string(i % 4) + "/pkg" + std::to_string(i) +
+                           "/pkg.ebuild",
+                       text);
+        }
+        write_file(repo + "/new/day" + std::to_string(day), "added\n");
+        const std::string date =
+            "2026-01-" + std::string(day < 10 ? "0" : "") + std::to_string(day) + "T12:00:00+0000";
+        shell("cd '" + repo + "' && git add -A && GIT_AUTHOR_DATE=" + date +
+              " GIT_COMMITTER_DATE=" + date +
+              " git -c user.name=t -c user.email=t@t commit -q -m day" + std::to_string(day) +
+              " && git tag d" + std::to_string(day));
+    }
+}
+
+std::string PublisherFixture::config(const nlohmann::json& overrides) {
+    nlohmann::json json = {{"repo", "test"},
+                           {"source", path("repo")},
+                           {"rev", "HEAD"},
+                           {"mirror_dir", path("mirror")},
+                           {"archive_dir", path("archive")},
+                           {"state_dir", path("state")},
+                           {"grace_generations", 0},
+                           {"signing",
+                            {{"key", keyring_->fingerprint()},
+                             {"gnupg_home", keyring_->home()},
+                             {"passphrase_file", keyring_->passphrase_file()}}}};
+    json.update(overrides);
+    config_path_ = path("publisher.json");
+    write_file(config_path_, json.dump(2));
+    return config_path_;
+}
+
+CommandResult PublisherFixture::run(const std::vector<std::string>& args,
+                                    const std::vector<std::string>& env) {
+    if (config_path_.empty())
+        config();
+    std::vector<std::string> argv = {"env"};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.push_back(SQUASHPUB_BINARY);
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--config", config_path_});
+    return test::run(argv);
+}
+
+CommandResult PublisherFixture::publish(int day, const std::vector<std::string>& extra,
+                                        const std::vector<std::string>& env) {
+    std::vector<std::string> args = {"publish", "--quiet", "--rev", "d" + std::to_string(day)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run(args, env);
+}
+
+MirrorExpectations PublisherFixture::expect() const {
+    MirrorExpectations expect;
+    expect.repo = "test";
+    expect.mirror_dir = path("mirror");
+    expect.archive_dir = path("archive");
+    expect.keyring = keyring_.get();
+    return expect;
+}
+
+std::string PublisherFixture::mirror_fingerprint() const {
+    std::string text;
+    if (!exists(path("mirror")))
+        return "(no mirror)";
+    for (const std::string& name : list_dir(path("mirror")))
+        if (std::filesystem::is_regular_file(path("mirror") + "/" + name))
+            text += name + " " + sha512(path("mirror") + "/" + name) + "\n";
+    return text;
+}
+
+} // namespace squashpub::test

@@ -1,0 +1,41 @@
+#pragma once
+// A small git repository with one commit per day (tags d1..dN, committed
+// on 2026-01-DD, so versions are 202601DD), a real signing key, and a
+// publisher config around them, for the publisher's behaviour tests.
+
+#include "core/files.hpp"
+#include "support/gpg_keyring.hpp"
+#include "support/mirror_check.hpp"
+#include "support/test_support.hpp"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace squashpub::test {
+
+class PublisherFixture {
+  public:
+    explicit PublisherFixture(int days = 6, GpgKeyring::KeyState key = GpgKeyring::KeyState::valid);
+
+    std::string path(const std::string& name) const { return dir_.file(name); }
+    const GpgKeyring& keyring() const { return *keyring_; }
+    // Writes the config (defaults plus overrides) and returns its path.
+    std::string config(const nlohmann::json& overrides = nlohmann::json::object());
+    CommandResult publish(int day, const std::vector<std::string>& extra = {},
+                          const std::vector<std::string>& env = {});
+    CommandResult run(const std::vector<std::string>& args,
+                      const std::vector<std::string>& env = {});
+    MirrorExpectations expect() const;
+    static std::string version(int day);
+    // Name and SHA-512 of every file in the mirror directory.
+    std::string mirror_fingerprint() const;
+
+  private:
+    TempDir dir_;
+    std::unique_ptr<GpgKeyring> keyring_;
+    std::string config_path_;
+};
+
+} // namespace squashpub::test
