@@ -160,6 +160,7 @@ Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec
     if (!expand_shared)
         stats.shared_blocks = remove_shared_blocks(source, target);
 
+    Stopwatch clock;
     TempDir work(options.temp_dir, "squashpub-delta");
     TempFile expanded_source(work.file("source.expanded"));
     TempFile expanded_target(work.file("target.expanded"));
@@ -167,6 +168,8 @@ Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec
                                             options.jobs, "expanding " + source.path);
     const ExpandedFile target_file = expand(target, spec, true, cache, expanded_target,
                                             options.jobs, "expanding " + target.path);
+    log_verbose(output_path + (expand_shared ? " (shared expanded)" : " (shared kept)") +
+                ": expanded in " + clock.lap());
     stats.source_listed = source_file.records.size();
     stats.target_listed = target_file.records.size();
     stats.target_unreproducible = target_file.not_reproducible;
@@ -182,6 +185,8 @@ Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec
     write_all(output.fd(), head.data(), head.size(), output.temp_path());
     run_xdelta3(expanded_source.path(), expanded_target.path(), output.fd(), output_path);
     stats.delta_bytes = file_size_of(output.fd(), output.temp_path());
+    log_verbose(output_path + ": xdelta3 took " + clock.lap() + ", " +
+                std::to_string(stats.delta_bytes) + " bytes");
     if (stats.delta_bytes < head.size() + 4)
         throw Error(output_path, "xdelta3 produced no output");
     return variant;

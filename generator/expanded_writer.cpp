@@ -97,9 +97,20 @@ class ExpandedWriter {
             throw Error(in_.image_path, "corrupt image: compressed block at offset " +
                                             std::to_string(region.offset) + " does not decompress");
         slot.plain.resize(*size);
-        slot.listed = !in_.require_exact_recompression ||
-                      codec.reproduces(slot.plain.data(), slot.plain.size(), slot.compressed.data(),
-                                       slot.compressed.size());
+        slot.listed = !in_.require_exact_recompression || reproduces(region, slot, codec);
+    }
+
+    // The exact-recompression check, answered from the cache when a run
+    // has already checked this block of the same target.
+    bool reproduces(const CompressedRegion& region, const Slot& slot, BlockCodec& codec) const {
+        if (in_.cache)
+            if (std::optional<bool> known = in_.cache->find(region.offset, region.length))
+                return *known;
+        const bool exact = codec.reproduces(slot.plain.data(), slot.plain.size(),
+                                            slot.compressed.data(), slot.compressed.size());
+        if (in_.cache)
+            in_.cache->store(region.offset, region.length, exact);
+        return exact;
     }
 
     // The listed ranges stay holes, which read as the zeros §2.5 requires.

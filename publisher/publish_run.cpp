@@ -17,6 +17,7 @@
 #include "publisher/state.hpp"
 #include "publisher/tree_source.hpp"
 #include "verifier/applier.hpp"
+#include "verifier/recompression_memo.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -190,6 +191,7 @@ class PublishRun {
         std::vector<BuiltDelta> built;
         std::mutex mutex;
         generator::RecompressionCache target_checks;
+        verifier::RecompressionMemo apply_memo;
         if (!plan.delta_sources.empty())
             generator::precheck_recompression(image, target_checks, config_.jobs);
         const bool parallel = config_.archive == config::ArchiveMode::full;
@@ -210,7 +212,7 @@ class PublishRun {
                 delta.bytes = fs::file_size(delta.staged_path);
                 const std::string check = staging.file(delta.name + ".check");
                 verifier::apply_delta(old_path, delta.staged_path, check,
-                                      {staging.path(), options.jobs});
+                                      {staging.path(), options.jobs, &apply_memo});
                 const bool exact = sha512_of_file(check) == image_sha_;
                 fs::remove(check);
                 delta.seconds = seconds_since(delta_start);

@@ -3,8 +3,10 @@
 #include "core/byte_order.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/log.hpp"
 #include "core/parallel.hpp"
 #include "core/process.hpp"
+#include "verifier/recompression_memo.hpp"
 #include "verifier/sqdelta_reader.hpp"
 
 #include <memory>
@@ -80,10 +82,33 @@ void run_xdelta3_decode(const std::string& delta_path, uint64_t vcdiff_offset,
         throw Error(delta_path, "VCDIFF stream does not decode: xdelta3 " + status.describe());
 }
 
+// The client's compression call, or this applier's own earlier result for
+// the same content. Returns the size, nullopt if it does not fit packed.
+std::optional<size_t> compress_block(BlockCodec& codec, RecompressionMemo* memo,
+                                     const DeltaHeader& trailer, const std::vector<uint8_t>& plain,
+                                     std::vector<uint8_t>& packed) {
+    if (!memo)
+        return codec.compress(plain.data(), plain.size(), packed.data(), packed.size());
+    const std::string key =
+        RecompressionMemo::key(trailer.compression_value, plain.data(), plain.size());
+    if (std::optional<std::vector<uint8_t>> known = memo->find(key)) {
+        if (known->size() > packed.size())
+            return std::nullopt;
+        std::copy(known->begin(), known->end(), packed.begin());
+        return known->size();
+    }
+    std::optional<size_t> n =
+        codec.compress(plain.data(), plain.size(), packed.data(), packed.size());
+    if (n)
+        memo->store(key, std::vector<uint8_t>(packed.begin(), packed.begin() + *n));
+    return n;
+}
+
 // Steps 8-10: read the trailer and target list from the expanded target,
 // recompress every listed block into place and cut the file to size.
 ApplyResult recompress_target(const AtomicOutput& out, const DeltaFile& delta,
-                              const std::string& delta_path, unsigned jobs) {
+                              const std::string& delta_path, unsigned jobs,
+                              RecompressionMemo* memo) {
     const std::string subject = delta_path + " (expanded target)";
     const uint64_t size = file_size_of(out.fd(), out.temp_path());
     if (size < kHeaderBytes)
@@ -122,8 +147,8 @@ ApplyResult recompress_target(const AtomicOutput& out, const DeltaFile& delta,
             std::vector<uint8_t> plain(block.uncompressed_length);
             read_exact_at(out.fd(), plain.data(), plain.size(), positions[k], out.temp_path());
             std::vector<uint8_t> packed(block.length);
-            auto n =
-                codecs[worker]->compress(plain.data(), plain.size(), packed.data(), packed.size());
+            const std::optional<size_t> n =
+                compress_block(*codecs[worker], memo, trailer, plain, packed);
             if (!n || *n != block.length)
                 throw Error(subject, "target block " + std::to_string(first + k) + " at offset " +
                                          std::to_string(block.offset) + " recompresses to " +
@@ -147,14 +172,18 @@ ApplyResult apply_delta(const std::string& source_path, const std::string& delta
     UniqueFd delta_fd = open_for_reading(delta_path);
     const DeltaFile delta = read_delta_file(delta_fd.get(), delta_path, source_size);
 
+    Stopwatch clock;
     TempDir work(options.temp_dir, "squashpub-apply");
     TempFile expanded_source(work.file("source.expanded"));
     rebuild_expanded_source(source.get(), source_path, source_size, delta, delta_path,
                             expanded_source, options.jobs);
 
+    log_verbose(delta_path + ": expanded source rebuilt in " + clock.lap());
     AtomicOutput output(output_path);
     run_xdelta3_decode(delta_path, delta.vcdiff_offset, expanded_source.path(), output.fd());
-    ApplyResult result = recompress_target(output, delta, delta_path, options.jobs);
+    log_verbose(delta_path + ": xdelta3 -d took " + clock.lap());
+    ApplyResult result = recompress_target(output, delta, delta_path, options.jobs, options.memo);
+    log_verbose(delta_path + ": target recompressed in " + clock.lap());
     output.commit();
     return result;
 }

@@ -9,9 +9,13 @@
 
 namespace squashpub::verifier {
 
+class RecompressionMemo;
+
 struct ApplyOptions {
     std::string temp_dir; // empty: $TMPDIR or /tmp
     unsigned jobs = 0;    // 0: one per core
+    // Optional: shared by applies to the same target (see recompression_memo.hpp).
+    RecompressionMemo* memo = nullptr;
 };
 
 struct ApplyResult {

@@ -74,10 +74,12 @@ TEST_P(RealDataRoundTrip, DeltaRebuildsTheExactTarget) {
     EXPECT_EQ(test::sha512(dir_.file("rebuilt.sqfs")), test::sha512(target));
     EXPECT_LT(test::file_size(delta), test::file_size(target) / 5);
 
-    ASSERT_EQ(
-        test::squashpub({"delta", "--quiet", source, target, dir_.file("again.sqdelta")}).exit_code,
-        0);
-    EXPECT_EQ(test::sha512(dir_.file("again.sqdelta")), test::sha512(delta));
+    // Reproducibility: checked once per pair and generator (level 4).
+    if (compression_index == 1) {
+        auto again = test::squashpub({"delta", "--quiet", source, target, dir_.file("again.sqdelta")});
+        ASSERT_EQ(again.exit_code, 0) << again.output;
+        EXPECT_EQ(test::sha512(dir_.file("again.sqdelta")), test::sha512(delta));
+    }
 }
 
 std::string name_of(const ::testing::TestParamInfo<Param>& info) {
