@@ -196,6 +196,37 @@ TEST(DeltaEncoder, FailingXdelta3LeavesNoOutput) {
         EXPECT_EQ(name.find(".tmp."), std::string::npos) << name;
 }
 
+TEST(DeltaEncoder, SigtermRemovesTemporaryFilesAndStopsXdelta3) {
+    TempDir dir;
+    make_tree(dir.file("a"), 0);
+    make_tree(dir.file("b"), 1);
+    const std::string a = build_image(dir, dir.file("a"), "a.sqfs");
+    const std::string b = build_image(dir, dir.file("b"), "b.sqfs");
+    fs::create_directories(dir.file("scratch"));
+    // An xdelta3 that records its pid and then takes its time.
+    test::write_file(dir.file("bin/xdelta3"),
+                     "#!/bin/sh\necho $$ > '" + dir.file("xdelta3.pid") + "'\nexec sleep 30\n");
+    shell("chmod +x '" + dir.file("bin/xdelta3") + "'");
+    shell("PATH='" + dir.file("bin") +
+          ":/usr/bin:/bin' '" SQUASHPUB_BINARY "' delta --quiet "
+          "--tmpdir '" +
+          dir.file("scratch") + "' '" + a + "' '" + b + "' '" + dir.file("out.sqdelta") +
+          "' & pid=$!; "
+          "for i in $(seq 100); do [ -s '" +
+          dir.file("xdelta3.pid") +
+          "' ] && break; sleep 0.1; done; "
+          "kill -TERM $pid; wait $pid; test $? -eq 143");
+    EXPECT_TRUE(test::list_dir(dir.file("scratch")).empty());
+    EXPECT_FALSE(test::exists(dir.file("out.sqdelta")));
+    for (const std::string& name : test::list_dir(dir.path()))
+        EXPECT_EQ(name.find(".tmp."), std::string::npos) << name;
+    // The child was told to stop too.
+    std::string child = test::read_file(dir.file("xdelta3.pid"));
+    child.erase(child.find_last_not_of("\n") + 1);
+    shell("for i in $(seq 50); do kill -0 " + child +
+          " 2>/dev/null || exit 0; sleep 0.1; done; exit 1");
+}
+
 TEST(DeltaEncoder, TemporaryFilesGoToTmpdirAndAreRemoved) {
     TempDir dir;
     make_tree(dir.file("a"), 0);
