@@ -16,6 +16,7 @@ int run_apply(const Args& args);
 int run_publish(const Args& args);
 int run_repair(const Args& args);
 int run_status(const Args& args);
+int run_verify(const Args& args);
 
 // Exit codes shared by every subcommand (documented in README.md).
 inline constexpr int kExitOk = 0;

@@ -23,6 +23,7 @@ Commands:
   publish  the nightly job: snapshot, deltas, signed manifest, atomic publish
   repair   regenerate missing deltas and snapshots of a published mirror
   status   show what is published and archived, and what repair would do
+  verify   replay the client against a published mirror (directory or URL), for CI
 
 Options for every command: --verbose, --quiet, --help.
 squashpub --version prints the version.
@@ -37,6 +38,7 @@ const Command kCommands[] = {
     {"image", squashpub::cli::run_image},   {"delta", squashpub::cli::run_delta},
     {"apply", squashpub::cli::run_apply},   {"publish", squashpub::cli::run_publish},
     {"repair", squashpub::cli::run_repair}, {"status", squashpub::cli::run_status},
+    {"verify", squashpub::cli::run_verify},
 };
 
 } // namespace

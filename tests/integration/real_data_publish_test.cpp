@@ -30,7 +30,7 @@ TEST(RealDataPublish, ThirtyDaysInTurn) {
                                    {"archive_dir", dir.file("archive")},
                                    {"state_dir", dir.file("state")},
                                    {"delta_window", 2},
-        {"image", {{"compressor", "lz4"}}},
+                                   {"image", {{"compressor", "lz4"}}},
                                    {"grace_generations", 0},
                                    {"signing",
                                     {{"key", keyring.fingerprint()},

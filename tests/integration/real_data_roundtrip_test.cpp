@@ -76,7 +76,8 @@ TEST_P(RealDataRoundTrip, DeltaRebuildsTheExactTarget) {
 
     // Reproducibility: checked once per pair and generator (level 4).
     if (compression_index == 1) {
-        auto again = test::squashpub({"delta", "--quiet", source, target, dir_.file("again.sqdelta")});
+        auto again =
+            test::squashpub({"delta", "--quiet", source, target, dir_.file("again.sqdelta")});
         ASSERT_EQ(again.exit_code, 0) << again.output;
         EXPECT_EQ(test::sha512(dir_.file("again.sqdelta")), test::sha512(delta));
     }

@@ -2,7 +2,7 @@
 // client can use (the previous state, or the new one complete), and the
 // next run finishes the job.
 
-#include "publisher/publisher_fixture.hpp"
+#include "support/publisher_fixture.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The publisher's behaviour, through the real binary, with a real gpg key.
 
-#include "publisher/publisher_fixture.hpp"
+#include "support/publisher_fixture.hpp"
 
 #include <fcntl.h>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "publisher/publisher_fixture.hpp"
+#include "support/publisher_fixture.hpp"
 
 #include <filesystem>
 #include <gtest/gtest.h>

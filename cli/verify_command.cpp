@@ -1,0 +1,108 @@
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "verifier/fetcher.hpp"
+#include "verifier/mirror_verifier.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+
+namespace squashpub::cli {
+namespace {
+
+const char* kHelp = R"(usage: squashpub verify SOURCE --repo NAME [options]
+
+Replays the client against a published tree (a directory, or an http(s) URL)
+and runs every check of the specification's verifier list: manifest form,
+OpenPGP signature (only the signed body is trusted), Current:, every listed
+hash, unlisted files, every delta applied with the independent applier and
+compared with the current snapshot, and the initial sync (the snapshot
+opened and walked with libsquashfs).
+
+Options:
+  --repo NAME          the repository name (required)
+  --keyring FILE       public keys the manifest must be signed with
+  --openpgp MODE       no, yes (check if signed) or required (default:
+                       required with --keyring, else no)
+  --cache DIR          old images (${repo}-${version}.sqfs) to apply deltas to
+  --archive DIR        the publisher's archive (full images), likewise
+  --jobs N             deltas checked in parallel (default: cores)
+  --report FILE        write the JSON report
+  --junit FILE         write a JUnit XML report
+  --tmpdir DIR         where downloads and rebuilt images go
+  --verbose, --quiet
+
+Exit codes: 0 all good, 1 problems found, 2 usage error, 3 mirror unreachable.
+)";
+
+inline constexpr int kExitUnreachable = 3;
+
+void write_text(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    if (!out)
+        throw Error(path, "cannot write the report");
+}
+
+} // namespace
+
+int run_verify(const Args& args) {
+    if (wants_help(args, kHelp))
+        return kExitOk;
+    OptionSpec spec{{"--repo", "--keyring", "--openpgp", "--cache", "--archive", "--jobs",
+                     "--report", "--junit", "--tmpdir"},
+                    {}};
+    add_common_options(spec);
+    ParsedOptions options("verify", args, spec);
+    apply_common_options(options);
+    options.expect_positionals(1, "squashpub verify SOURCE --repo NAME [options]");
+
+    verifier::VerifyOptions verify;
+    verify.source = options.positionals()[0];
+    auto repo = options.value("--repo");
+    if (!repo || repo->empty())
+        throw UsageError("verify", "--repo NAME is required");
+    verify.repo = *repo;
+    verify.keyring = options.value("--keyring");
+    const std::string mode =
+        options.value("--openpgp").value_or(verify.keyring ? "required" : "no");
+    if (mode == "no")
+        verify.openpgp = verifier::OpenPgpMode::no;
+    else if (mode == "yes")
+        verify.openpgp = verifier::OpenPgpMode::yes;
+    else if (mode == "required")
+        verify.openpgp = verifier::OpenPgpMode::required;
+    else
+        throw UsageError("verify", "--openpgp expects no, yes or required, got '" + mode + "'");
+    if (verify.openpgp != verifier::OpenPgpMode::no && !verify.keyring)
+        throw UsageError("verify", "--openpgp " + mode + " needs --keyring FILE");
+    for (const char* flag : {"--cache", "--archive"})
+        if (auto dir = options.value(flag))
+            verify.image_dirs.push_back(*dir);
+    verify.jobs = static_cast<unsigned>(options.number("--jobs", 1, 256).value_or(0));
+    verify.temp_dir = options.value("--tmpdir").value_or("");
+
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<verifier::Report> outcome;
+    try {
+        outcome.emplace(verifier::verify_mirror(verify));
+    } catch (const verifier::UnreachableError& e) {
+        log_error(std::string("mirror unreachable: ") + e.what());
+        return kExitUnreachable;
+    }
+    const verifier::Report& report = *outcome;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (auto path = options.value("--report"))
+        write_text(*path, report.to_json(verify.source, verify.repo, seconds).dump(2) + "\n");
+    if (auto path = options.value("--junit"))
+        write_text(*path, report.to_junit(seconds));
+    if (verbosity() != Verbosity::quiet || report.has_failures())
+        std::fputs(report.summary().c_str(), stdout);
+    return report.has_failures() ? kExitFailure : kExitOk;
+}
+
+} // namespace squashpub::cli

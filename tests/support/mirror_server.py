@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""A real HTTP server on 127.0.0.1 for the verifier's tests: serves a
+directory with Range support, and misbehaves on request. Usage:
+
+    mirror_server.py DIRECTORY FAULTS.json PORT_FILE
+
+FAULTS.json maps file names to a fault and how many requests it affects
+(-1: all): {"name": {"status": 500, "count": 2}}, {"truncate": 1000}
+(announce the full length, send 1000 bytes, close), {"ignore_range": true}.
+The chosen port is written to PORT_FILE once the server listens."""
+
+import http.server
+import json
+import os
+import sys
+import threading
+
+directory, faults_path, port_file = sys.argv[1:4]
+lock = threading.Lock()
+
+
+def take_fault(name):
+    with lock:
+        try:
+            with open(faults_path) as f:
+                faults = json.load(f)
+        except (OSError, ValueError):
+            return None
+        fault = faults.get(name)
+        if not fault:
+            return None
+        count = fault.get("count", -1)
+        if count == 0:
+            return None
+        if count > 0:
+            fault["count"] = count - 1
+            with open(faults_path, "w") as f:
+                json.dump(faults, f)
+        return fault
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        name = self.path.lstrip("/").split("?")[0]
+        name = http.server.urllib.parse.unquote(name)
+        fault = take_fault(name) or {}
+        if "status" in fault:
+            body = b"fault\n"
+            self.send_response(fault["status"])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        path = os.path.join(directory, name)
+        if "/" in name or not os.path.isfile(path):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        with open(path, "rb") as f:
+            data = f.read()
+        start = 0
+        ranged = self.headers.get("Range")
+        if ranged and ranged.startswith("bytes=") and not fault.get("ignore_range"):
+            start = int(ranged[6:].split("-")[0])
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(data) - start))
+        self.end_headers()
+        payload = data[start:]
+        if "truncate" in fault:
+            self.wfile.write(payload[: fault["truncate"]])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.wfile.write(payload)
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(port_file + ".tmp", port_file)
+server.serve_forever()

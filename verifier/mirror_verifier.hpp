@@ -1,0 +1,33 @@
+#pragma once
+// Replays the client against a published tree and runs every check of the
+// specification's verifier list (§8, items 1-22): manifest form, OpenPGP
+// signature and trusted body, Current:, every listed file's hash, unlisted
+// files, every delta applied with the independent applier, and the
+// initial sync (full snapshot opened and walked with libsquashfs).
+
+#include "verifier/report.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace squashpub::verifier {
+
+enum class OpenPgpMode { no, yes, required };
+
+struct VerifyOptions {
+    std::string source; // directory or http(s) URL
+    std::string repo;
+    std::optional<std::string> keyring;
+    OpenPgpMode openpgp = OpenPgpMode::no;
+    // Where else old images for delta sources may be found, as
+    // ${repo}-${version}.sqfs (a client cache, the publisher's archive).
+    std::vector<std::string> image_dirs;
+    unsigned jobs = 0;
+    std::string temp_dir;
+};
+
+// Throws UnreachableError when sha512sum.txt cannot be fetched at all.
+Report verify_mirror(const VerifyOptions& options);
+
+} // namespace squashpub::verifier
