@@ -92,6 +92,15 @@ TEST(ImageScan, RefusesWhatClientsCannotRebuild) {
               std::string::npos);
 }
 
+TEST(ImageScan, ImagesOf4GiBOrMoreAreRefused) {
+    TempDir dir;
+    make_tree(dir);
+    const std::string image = mksquashfs(dir, "a.sqfs", "-comp lzo");
+    // A sparse tail: the superblock is valid, the file is past 32-bit offsets.
+    shell("truncate -s 4294967296 '" + image + "'");
+    EXPECT_NE(scan_error(image).find("4 GiB or larger"), std::string::npos);
+}
+
 TEST(ImageScan, CorruptAndTruncatedImagesAreClearErrors) {
     TempDir dir;
     make_tree(dir);

@@ -10,6 +10,7 @@
 #include "support/test_support.hpp"
 
 #include <filesystem>
+#include <random>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -219,6 +220,25 @@ TEST(ImageWriter, ExistingOutputSurvivesAFailedBuild) {
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.output.find(dir.file("missing-source")), std::string::npos);
     EXPECT_EQ(test::read_file(dir.file("out.sqfs")), "previous image");
+}
+
+TEST(ImageWriter, IdenticalContentsAreStoredOnce) {
+    TempDir dir;
+    std::string big(5 * 131072 + 999, '\0');
+    std::mt19937 random(7);
+    for (char& c : big)
+        c = static_cast<char>(random()); // incompressible
+    write_file(dir.file("one/a.bin"), big);
+    write_file(dir.file("two/a.bin"), big);
+    write_file(dir.file("two/sub/copy-of-a.bin"), big);
+    for (const char* tree : {"one", "two"})
+        ASSERT_EQ(squashpub({"image", "--quiet", "--mtime", "0", dir.file(tree),
+                             dir.file(std::string(tree) + ".sqfs")})
+                      .exit_code,
+                  0);
+    // The copy costs an inode and a directory entry, not its 655 KB of data.
+    EXPECT_LT(test::file_size(dir.file("two.sqfs")), test::file_size(dir.file("one.sqfs")) + 8192);
+    EXPECT_GT(test::file_size(dir.file("one.sqfs")), big.size() / 2);
 }
 
 TEST(ImageWriter, EmptyTree) {
