@@ -10,8 +10,8 @@
 #include "support/test_support.hpp"
 
 #include <filesystem>
-#include <random>
 #include <gtest/gtest.h>
+#include <random>
 #include <sys/stat.h>
 #include <unistd.h>
 
