@@ -43,6 +43,17 @@ std::string build_image(const TempDir& dir, const std::string& tree, const std::
     return dir.file(name);
 }
 
+// Two default images: tree "a" (variant 0) and tree "b" (the given variant).
+struct ImagePair {
+    std::string a, b;
+};
+
+ImagePair make_image_pair(const TempDir& dir, int variant) {
+    make_tree(dir.file("a"), 0);
+    make_tree(dir.file("b"), variant);
+    return {build_image(dir, dir.file("a"), "a.sqfs"), build_image(dir, dir.file("b"), "b.sqfs")};
+}
+
 // Makes a delta, applies it, and checks the rebuilt image; returns the delta size.
 uint64_t round_trip(const TempDir& dir, const std::string& from, const std::string& to,
                     const std::vector<std::string>& extra = {}) {
@@ -79,10 +90,7 @@ TEST(DeltaEncoder, RoundTripsForEveryClientCompressor) {
 
 TEST(DeltaEncoder, AutomaticSharedBlocksKeepsTheSmallerVariant) {
     TempDir dir;
-    make_tree(dir.file("a"), 0);
-    make_tree(dir.file("b"), 4);
-    const std::string a = build_image(dir, dir.file("a"), "a.sqfs");
-    const std::string b = build_image(dir, dir.file("b"), "b.sqfs");
+    const auto [a, b] = make_image_pair(dir, 4);
     const uint64_t keep = round_trip(dir, a, b, {"--shared-blocks", "keep"});
     const uint64_t expand = round_trip(dir, a, b, {"--shared-blocks", "expand"});
     EXPECT_EQ(round_trip(dir, a, b), std::min(keep, expand));
@@ -178,10 +186,7 @@ TEST(DeltaEncoder, IncompatibleImagesAreClearErrors) {
 
 TEST(DeltaEncoder, FailingXdelta3LeavesNoOutput) {
     TempDir dir;
-    make_tree(dir.file("a"), 0);
-    make_tree(dir.file("b"), 1);
-    const std::string a = build_image(dir, dir.file("a"), "a.sqfs");
-    const std::string b = build_image(dir, dir.file("b"), "b.sqfs");
+    const auto [a, b] = make_image_pair(dir, 1);
     // An xdelta3 that writes half a delta and then dies by a signal: the
     // reference generator's defect D7 published such truncated deltas.
     test::write_file(dir.file("bin/xdelta3"),
@@ -198,10 +203,7 @@ TEST(DeltaEncoder, FailingXdelta3LeavesNoOutput) {
 
 TEST(DeltaEncoder, SigtermRemovesTemporaryFilesAndStopsXdelta3) {
     TempDir dir;
-    make_tree(dir.file("a"), 0);
-    make_tree(dir.file("b"), 1);
-    const std::string a = build_image(dir, dir.file("a"), "a.sqfs");
-    const std::string b = build_image(dir, dir.file("b"), "b.sqfs");
+    const auto [a, b] = make_image_pair(dir, 1);
     fs::create_directories(dir.file("scratch"));
     // An xdelta3 that records its pid and then takes its time.
     test::write_file(dir.file("bin/xdelta3"),
@@ -229,10 +231,7 @@ TEST(DeltaEncoder, SigtermRemovesTemporaryFilesAndStopsXdelta3) {
 
 TEST(DeltaEncoder, TemporaryFilesGoToTmpdirAndAreRemoved) {
     TempDir dir;
-    make_tree(dir.file("a"), 0);
-    make_tree(dir.file("b"), 1);
-    const std::string a = build_image(dir, dir.file("a"), "a.sqfs");
-    const std::string b = build_image(dir, dir.file("b"), "b.sqfs");
+    const auto [a, b] = make_image_pair(dir, 1);
     fs::create_directories(dir.file("scratch"));
     ASSERT_EQ(squashpub({"delta", "--quiet", "--tmpdir", dir.file("scratch"), a, b,
                          dir.file("d.sqdelta")})
