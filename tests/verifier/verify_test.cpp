@@ -202,6 +202,33 @@ TEST_F(Verify, SignatureProblems) {
     EXPECT_EQ(status("signature.current-in-armor-only").rfind("fail", 0), 0u);
 }
 
+TEST_F(Verify, RevokedAndExpiredSigningKeys) {
+    publish();
+    // Revoked: the keyring carries the key's revocation certificate.
+    const std::string fpr = f_.keyring().fingerprint();
+    std::string revocation = read_file(f_.keyring().home() + "/openpgp-revocs.d/" + fpr + ".rev");
+    replace_all(revocation, ":-----BEGIN", "-----BEGIN"); // gpg guards it against accidents
+    write_file(f_.path("revocation.asc"), revocation);
+    ASSERT_EQ(f_.keyring().gpg("--batch --import '" + f_.path("revocation.asc") + "'"), 0);
+    ASSERT_EQ(f_.keyring().gpg("--armor --export > '" + f_.path("revoked.asc") + "'"), 0);
+    EXPECT_EQ(verify(mirror(), {"--keyring", f_.path("revoked.asc")}).exit_code, 1);
+    EXPECT_NE(status("signature.valid").find("revoked"), std::string::npos)
+        << status("signature.valid");
+
+    // Expired: a key that lived one day in 2020 signed the manifest then.
+    GpgKeyring old(GpgKeyring::KeyState::expired);
+    write_file(f_.path("body.txt"), manifest_body(f_.expect()));
+    ASSERT_EQ(old.gpg("--batch --yes --faked-system-time 20200101T000100 --pinentry-mode loopback "
+                      "--passphrase-file '" +
+                      old.passphrase_file() + "' --clearsign --output '" + mirror("sha512sum.txt") +
+                      "' '" + f_.path("body.txt") + "'"),
+              0);
+    ASSERT_EQ(old.gpg("--armor --export > '" + f_.path("expired.asc") + "'"), 0);
+    EXPECT_EQ(verify(mirror(), {"--keyring", f_.path("expired.asc")}).exit_code, 1);
+    EXPECT_NE(status("signature.valid").find("expired"), std::string::npos)
+        << status("signature.valid");
+}
+
 TEST_F(Verify, UnsignedManifestWhenASignatureIsRequired) {
     publish(false);
     ASSERT_EQ(f_.keyring().gpg("--armor --export > '" + f_.path("keyring.asc") + "'"), 0);
