@@ -192,7 +192,10 @@ class PublishRun {
         std::mutex mutex;
         generator::RecompressionCache target_checks;
         verifier::RecompressionMemo apply_memo;
-        if (!plan.delta_sources.empty())
+        // Up front, in parallel, when the deltas will expand every block
+        // (auto mode on images up to its limit); otherwise only the few
+        // changed blocks are checked, lazily, and shared the same way.
+        if (!plan.delta_sources.empty() && image_bytes_ <= generator::kAutoSharedBlocksLimit)
             generator::precheck_recompression(image, target_checks, config_.jobs);
         const bool parallel = config_.archive == config::ArchiveMode::full;
         Progress progress("building deltas", plan.delta_sources.size(), "deltas");
