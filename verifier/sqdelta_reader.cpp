@@ -44,6 +44,9 @@ std::vector<DeltaRecord> parse_records(const uint8_t* bytes, uint32_t count, uin
                                   std::to_string(r.length) + ")";
         if (r.length == 0)
             throw Error(subject, where + " is empty");
+        if (r.uncompressed_length > kMaxUncompressedBlock)
+            throw Error(subject, where + " claims " + std::to_string(r.uncompressed_length) +
+                                     " decompressed bytes, more than any SquashFS block");
         if (i > 0 && r.offset < previous_end)
             throw Error(subject, where + " is out of order or overlaps the previous block");
         if (uint64_t{r.offset} + r.length > limit)

@@ -14,6 +14,9 @@ namespace squashpub::verifier {
 inline constexpr uint32_t kDeltaMagic = 0x5371CEB4;
 inline constexpr uint64_t kHeaderBytes = 16;
 inline constexpr uint64_t kRecordBytes = 12;
+// SquashFS blocks decompress to at most 1 MiB; anything far beyond that is
+// not a block, and would make the applier allocate it before decompressing.
+inline constexpr uint32_t kMaxUncompressedBlock = 16u << 20;
 
 struct DeltaRecord {
     uint32_t offset;
@@ -31,7 +34,8 @@ struct DeltaHeader {
 DeltaHeader parse_header(const uint8_t* bytes, const std::string& subject);
 
 // Parses count records and checks they are strictly ascending,
-// non-overlapping, non-empty and inside [0, limit).
+// non-overlapping, non-empty, inside [0, limit) and of a plausible
+// decompressed size.
 std::vector<DeltaRecord> parse_records(const uint8_t* bytes, uint32_t count, uint64_t limit,
                                        const std::string& subject, const std::string& which);
 

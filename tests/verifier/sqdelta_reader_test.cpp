@@ -81,6 +81,9 @@ TEST(SqdeltaReader, ChecksBlockLists) {
     EXPECT_NE(records_error({{195, 10, 50}}, 200).find("ends past"), std::string::npos);
     EXPECT_NE(records_error({{0xFFFFFFF0, 0x20, 50}}, 200).find("ends past"), std::string::npos);
     EXPECT_NE(records_error({{10, 0, 0}}, 200).find("empty"), std::string::npos);
+    EXPECT_NE(records_error({{10, 5, 0xFFFFFFF0}}, 200).find("more than any SquashFS block"),
+              std::string::npos);
+    EXPECT_EQ(records_error({{10, 5, 1u << 20}}, 200), "");
 }
 
 } // namespace
