@@ -31,7 +31,7 @@ int run_apply(const Args& args) {
 
     verifier::ApplyOptions apply;
     apply.temp_dir = options.value("--tmpdir").value_or("");
-    apply.jobs = static_cast<unsigned>(options.number("--jobs", 1, 256).value_or(0));
+    apply.jobs = jobs_option(options);
     const auto& files = options.positionals();
     const verifier::ApplyResult result = verifier::apply_delta(files[0], files[1], files[2], apply);
     log_info(files[2] + ": " + format_bytes(result.output_bytes) + " rebuilt (" +

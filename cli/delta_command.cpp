@@ -40,7 +40,7 @@ int run_delta(const Args& args) {
 
     generator::DeltaOptions delta;
     delta.temp_dir = options.value("--tmpdir").value_or("");
-    delta.jobs = static_cast<unsigned>(options.number("--jobs", 1, 256).value_or(0));
+    delta.jobs = jobs_option(options);
     const std::string shared = options.value("--shared-blocks").value_or("auto");
     if (shared == "keep")
         delta.shared_blocks = generator::SharedBlocks::keep;

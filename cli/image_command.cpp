@@ -77,8 +77,8 @@ int run_image(const Args& args) {
         image.gid = static_cast<uint32_t>(*gid);
     if (auto pattern = options.value("--exclude"))
         image.exclude.push_back(*pattern);
-    if (auto jobs = options.number("--jobs", 1, 256))
-        image.jobs = static_cast<unsigned>(*jobs);
+    if (const unsigned jobs = jobs_option(options))
+        image.jobs = jobs;
     config::validate_image_options(image, "image");
 
     const std::string& source_path = options.positionals()[0];

@@ -71,6 +71,10 @@ void ParsedOptions::expect_positionals(size_t count, const std::string& usage) c
                                        std::to_string(positionals_.size()) + "\nusage: " + usage);
 }
 
+unsigned jobs_option(const ParsedOptions& options) {
+    return static_cast<unsigned>(options.number("--jobs", 1, 256).value_or(0));
+}
+
 void add_common_options(OptionSpec& spec) {
     spec.switches.insert({"--verbose", "--quiet"});
 }

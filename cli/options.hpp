@@ -36,6 +36,9 @@ class ParsedOptions {
     std::vector<std::string> positionals_;
 };
 
+// --jobs N (1 to 256); 0 when absent, meaning one per core.
+unsigned jobs_option(const ParsedOptions& options);
+
 // The options every subcommand takes: --verbose and --quiet.
 void add_common_options(OptionSpec& spec);
 void apply_common_options(const ParsedOptions& options);

@@ -82,7 +82,7 @@ int run_verify(const Args& args) {
     for (const char* flag : {"--cache", "--archive"})
         if (auto dir = options.value(flag))
             verify.image_dirs.push_back(*dir);
-    verify.jobs = static_cast<unsigned>(options.number("--jobs", 1, 256).value_or(0));
+    verify.jobs = jobs_option(options);
     verify.temp_dir = options.value("--tmpdir").value_or("");
 
     const auto start = std::chrono::steady_clock::now();

@@ -18,6 +18,13 @@ bool is_hex_digest(const std::string& text) {
 
 } // namespace
 
+std::set<std::string> Manifest::names() const {
+    std::set<std::string> names;
+    for (const auto& [name, hash] : files)
+        names.insert(name);
+    return names;
+}
+
 std::string Manifest::body() const {
     std::string text = "Current: " + current + "\n";
     for (const auto& [name, hash] : files)
@@ -47,11 +54,6 @@ Manifest Manifest::parse(const std::string& text, const std::string& subject) {
     if (manifest.current.empty())
         throw Error(subject, "no Current: line");
     return manifest;
-}
-
-bool is_listable_name(const std::string& name) {
-    return name.find_first_of("\n\r\\") == std::string::npos && !name.empty() &&
-           name.front() != '*';
 }
 
 } // namespace squashpub::publisher

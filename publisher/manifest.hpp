@@ -4,6 +4,7 @@
 // the part an OpenPGP clearsignature covers.
 
 #include <map>
+#include <set>
 #include <string>
 
 namespace squashpub::publisher {
@@ -14,14 +15,13 @@ struct Manifest {
     std::string current;                      // "${repo}-${version}"
     std::map<std::string, std::string> files; // name -> SHA-512 hex, sorted bytewise
 
+    // The listed file names.
+    std::set<std::string> names() const;
     // "Current: NAME\n" then "HASH  NAME\n" per file.
     std::string body() const;
     // Parses a body (or a whole clearsigned file) the way the client does:
     // checksum lines anywhere, the first `Current:` token.
     static Manifest parse(const std::string& text, const std::string& subject);
 };
-
-// Names a client could not look up (spec §7.2): newline, CR, backslash.
-bool is_listable_name(const std::string& name);
 
 } // namespace squashpub::publisher

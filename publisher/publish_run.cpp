@@ -127,21 +127,14 @@ class PublishRun {
     // (its pruning), so that a re-run always ends in the complete state.
     PublishOutcome no_op() {
         log_info(current_name_ + " is already published with identical content; nothing to do");
-        const Manifest current = *state_.current_manifest();
-        std::set<std::string> listed;
-        for (const auto& [name, hash] : current.files)
-            listed.insert(name);
+        const std::set<std::string> listed = state_.current_manifest()->names();
         PlanInput input;
         input.repo = config_.repo;
         input.grace_generations = config_.grace_generations;
         input.mirror_files = mirror_.files();
         std::vector<Manifest> recent = state_.recent_manifests(config_.grace_generations + 1);
-        for (size_t i = 1; i < recent.size(); ++i) {
-            std::set<std::string> names;
-            for (const auto& [name, hash] : recent[i].files)
-                names.insert(name);
-            input.previous_manifests.push_back(names);
-        }
+        for (size_t i = 1; i < recent.size(); ++i)
+            input.previous_manifests.push_back(recent[i].names());
         const std::vector<std::string> removed = files_to_remove(input, listed);
         mirror_.remove(removed);
         PublishOutcome outcome;
@@ -174,12 +167,8 @@ class PublishRun {
         input.keep_snapshots = config_.keep_snapshots;
         input.grace_generations = config_.grace_generations;
         input.mirror_files = mirror_.files();
-        for (const Manifest& manifest : state_.recent_manifests(config_.grace_generations)) {
-            std::set<std::string> names;
-            for (const auto& [name, hash] : manifest.files)
-                names.insert(name);
-            input.previous_manifests.push_back(names);
-        }
+        for (const Manifest& manifest : state_.recent_manifests(config_.grace_generations))
+            input.previous_manifests.push_back(manifest.names());
         return input;
     }
 

@@ -36,11 +36,10 @@ TEST(Manifest, NoCurrentLineIsAnError) {
     EXPECT_THROW(Manifest::parse(kHashA + "  x.sqfs\n", "sha512sum.txt"), Error);
 }
 
-TEST(Manifest, NamesClientsCannotLookUp) {
-    EXPECT_TRUE(is_listable_name("gentoo-1.sqfs"));
-    EXPECT_FALSE(is_listable_name("a\nb"));
-    EXPECT_FALSE(is_listable_name("a\\b"));
-    EXPECT_FALSE(is_listable_name("*star"));
+TEST(Manifest, NamesAreTheListedFiles) {
+    Manifest manifest;
+    manifest.files = {{"b.sqfs", kHashA}, {"a-b.sqdelta", kHashB}};
+    EXPECT_EQ(manifest.names(), (std::set<std::string>{"a-b.sqdelta", "b.sqfs"}));
 }
 
 } // namespace
