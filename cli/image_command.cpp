@@ -29,6 +29,16 @@ Options:
                        else the revision's committer time)
   --uid N, --gid N     owner of every file (default 0:0)
   --exclude PATTERN    leave out matching paths (repeatable via config)
+  --layout NAME        stable (default): entries keep their place from the
+                       --layout-from image; classic: laid out afresh, like
+                       mksquashfs
+  --layout-from FILE   the previous image of the same tree (yesterday's);
+                       unchanged entries keep their bytes and positions, so
+                       the delta between the two stays small
+  --timestamps NAME    carry (default): unchanged entries keep the previous
+                       image's timestamps; revision: all get the image time
+  --compact-percent N  rewrite a metadata log once its dead bytes exceed N%
+                       of its live ones (default 30)
   --jobs N             compression threads (default: one per core)
   --verbose, --quiet
 )";
@@ -51,7 +61,8 @@ int run_image(const Args& args) {
     if (wants_help(args, kHelp))
         return kExitOk;
     OptionSpec spec{{"--config", "--rev", "--compressor", "--level", "--block-size", "--mtime",
-                     "--uid", "--gid", "--exclude", "--jobs"},
+                     "--uid", "--gid", "--exclude", "--jobs", "--layout", "--layout-from",
+                     "--timestamps", "--compact-percent"},
                     {}};
     add_common_options(spec);
     ParsedOptions options("image", args, spec);
@@ -79,6 +90,12 @@ int run_image(const Args& args) {
         image.exclude.push_back(*pattern);
     if (const unsigned jobs = jobs_option(options))
         image.jobs = jobs;
+    if (auto layout = options.value("--layout"))
+        image.layout = config::parse_layout(*layout, "--layout");
+    if (auto timestamps = options.value("--timestamps"))
+        image.timestamps = config::parse_timestamps(*timestamps, "--timestamps");
+    if (auto percent = options.number("--compact-percent", 1, 1000))
+        image.compact_percent = static_cast<unsigned>(*percent);
     config::validate_image_options(image, "image");
 
     const std::string& source_path = options.positionals()[0];
@@ -93,7 +110,8 @@ int run_image(const Args& args) {
 
     log_verbose(source->describe() + ": tree read in " + clock.lap());
     const uint32_t mtime = generator::choose_image_time(image, *source);
-    const generator::ImageStats stats = generator::write_image(*source, image, mtime, output_path);
+    const generator::ImageStats stats = generator::write_image(*source, image, mtime, output_path,
+                                                                 options.value("--layout-from").value_or(""));
     log_info(output_path + ": " + std::to_string(stats.inodes) + " inodes, " +
              std::to_string(stats.files) + " distinct files, " + format_bytes(stats.input_bytes) +
              " of content, image " + format_bytes(stats.image_bytes) + " (" +

@@ -70,6 +70,22 @@ void validate_image_options(const ImageOptions& options, const std::string& subj
                                       std::to_string(bs));
 }
 
+Layout parse_layout(const std::string& name, const std::string& subject) {
+    if (name == "stable")
+        return Layout::stable;
+    if (name == "classic")
+        return Layout::classic;
+    throw UsageError(subject, "unknown layout '" + name + "' (expected stable or classic)");
+}
+
+Timestamps parse_timestamps(const std::string& name, const std::string& subject) {
+    if (name == "carry")
+        return Timestamps::carry;
+    if (name == "revision")
+        return Timestamps::revision;
+    throw UsageError(subject, "unknown timestamps policy '" + name + "' (expected carry or revision)");
+}
+
 ImageOptions read_image_options(JsonObject& image, const std::string& config_path) {
     ImageOptions options;
     if (auto name = image.string("compressor"))
@@ -86,6 +102,12 @@ ImageOptions read_image_options(JsonObject& image, const std::string& config_pat
         options.mtime = static_cast<uint32_t>(*mtime);
     if (auto exclude = image.string_list("exclude"))
         options.exclude = *exclude;
+    if (auto layout = image.string("layout"))
+        options.layout = parse_layout(*layout, config_path + ": image.layout");
+    if (auto timestamps = image.string("timestamps"))
+        options.timestamps = parse_timestamps(*timestamps, config_path + ": image.timestamps");
+    if (auto percent = image.unsigned_integer("compact_percent", 1, 1000))
+        options.compact_percent = static_cast<unsigned>(*percent);
     image.reject_unknown_keys();
     validate_image_options(options, config_path + ": image");
     return options;

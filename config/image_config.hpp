@@ -11,6 +11,18 @@ namespace squashpub::config {
 
 enum class Compressor { lzo, lz4, gzip, xz, zstd };
 
+// How entries are placed in the image (docs/architecture.md, "Stable layout").
+enum class Layout {
+    stable,  // positions carried over from --layout-from; changes go to free space
+    classic, // mksquashfs's order: everything laid out afresh every time
+};
+
+// What timestamp each inode gets.
+enum class Timestamps {
+    carry,    // unchanged entries keep the previous image's; changed ones get the image time
+    revision, // every inode gets the image time
+};
+
 struct ImageOptions {
     Compressor compressor = Compressor::lzo;
     std::optional<int> level; // unset: the compressor's default (lzo: 4)
@@ -20,7 +32,15 @@ struct ImageOptions {
     std::optional<uint32_t> mtime; // unset: committer time of the revision
     std::vector<std::string> exclude;
     unsigned jobs = 0; // 0: one per core
+    Layout layout = Layout::stable;
+    Timestamps timestamps = Timestamps::carry;
+    // A stable-layout metadata log is rewritten compactly once its dead
+    // bytes exceed this percentage of its live bytes.
+    unsigned compact_percent = 30;
 };
+
+Layout parse_layout(const std::string& name, const std::string& subject);
+Timestamps parse_timestamps(const std::string& name, const std::string& subject);
 
 Compressor parse_compressor(const std::string& name, const std::string& subject);
 std::string compressor_name(Compressor compressor);

@@ -3,6 +3,7 @@
 #include "core/byte_order.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "generator/inode_tree.hpp"
 
 #include <algorithm>
 #include <set>
@@ -12,7 +13,6 @@ namespace squashpub::generator {
 namespace {
 
 constexpr uint32_t kDataUncompressedBit = 1u << 24;
-constexpr uint32_t kNoFragment = 0xFFFFFFFF;
 
 // Reads the image's structures, checking every position against its size.
 class Scanner {
@@ -34,8 +34,8 @@ class Scanner {
 
         // The inode table runs up to the directory table; the directory
         // table up to whatever structure comes next.
-        std::string inodes =
-            read_metadata_run(s.inode_table_start, s.directory_table_start, "inode table");
+        const StoredTable inodes =
+            read_table(s.inode_table_start, s.directory_table_start, "inode table");
         std::set<uint64_t> later_starts = {s.bytes_used};
         for (const std::vector<uint64_t>* index :
              {&fragment_index, &export_index, &id_index, &std::as_const(xattr_index)})
@@ -45,7 +45,8 @@ class Scanner {
             if (start != kNoTable)
                 later_starts.insert(start);
         const uint64_t directory_end = *later_starts.upper_bound(s.directory_table_start);
-        read_metadata_run(s.directory_table_start, directory_end, "directory table");
+        const StoredTable directories =
+            read_table(s.directory_table_start, directory_end, "directory table");
 
         std::string fragment_entries = read_indexed_blocks(fragment_index, "fragment table");
         read_indexed_blocks(export_index, "export table");
@@ -58,7 +59,7 @@ class Scanner {
         }
 
         add_fragment_blocks(fragment_entries);
-        add_file_blocks(inodes);
+        add_file_blocks(inodes, directories);
         finish_regions();
         return std::move(scan_);
     }
@@ -176,108 +177,49 @@ class Scanner {
         }
     }
 
-    // Walks every inode record to find the data blocks of regular files.
-    void add_file_blocks(const std::string& table) {
-        const auto* base = reinterpret_cast<const uint8_t*>(table.data());
-        size_t pos = 0;
-        auto need = [&](size_t n, uint32_t inode) {
-            if (pos + n > table.size())
-                throw Error(path_, "corrupt image: inode table ends inside inode " +
-                                       std::to_string(inode));
-        };
-        for (uint32_t i = 0; i < super().inode_count; ++i) {
-            need(16, i);
-            const uint16_t type = load_le16(base + pos);
-            const uint8_t* body = base + pos + 16;
-            pos += 16;
-            switch (type) {
-            case 1: // basic directory
-                need(16, i), pos += 16;
-                break;
-            case 8: { // extended directory: fixed part, then its index entries
-                need(24, i);
-                const uint16_t index_count = load_le16(body + 16);
-                pos += 24;
-                for (uint16_t k = 0; k < index_count; ++k) {
-                    need(12, i);
-                    const uint32_t name_size = load_le32(base + pos + 8);
-                    pos += 12;
-                    need(size_t{name_size} + 1, i);
-                    pos += size_t{name_size} + 1;
-                }
-                break;
-            }
-            case 2: { // basic file
-                need(16, i);
-                const uint64_t blocks_start = load_le32(body);
-                const uint32_t fragment = load_le32(body + 4);
-                const uint64_t file_size = load_le32(body + 12);
-                pos += 16;
-                add_blocks_of_file(base, pos, table.size(), blocks_start, file_size, fragment, i);
-                break;
-            }
-            case 9: { // extended file
-                need(40, i);
-                const uint64_t blocks_start = load_le64(body);
-                const uint64_t file_size = load_le64(body + 8);
-                const uint32_t fragment = load_le32(body + 28);
-                pos += 40;
-                add_blocks_of_file(base, pos, table.size(), blocks_start, file_size, fragment, i);
-                break;
-            }
-            case 3:
-            case 10: { // symlinks: target follows, extended adds an xattr index
-                need(8, i);
-                const uint32_t target_size = load_le32(body + 4);
-                pos += 8;
-                need(size_t{target_size} + (type == 10 ? 4 : 0), i);
-                pos += target_size + (type == 10 ? 4 : 0);
-                break;
-            }
-            case 4:
-            case 5:
-                need(8, i), pos += 8;
-                break;
-            case 11:
-            case 12:
-                need(12, i), pos += 12;
-                break;
-            case 6:
-            case 7:
-                need(4, i), pos += 4;
-                break;
-            case 13:
-            case 14:
-                need(8, i), pos += 8;
-                break;
-            default:
-                throw Error(path_, "corrupt image: inode " + std::to_string(i) +
-                                       " has unknown type " + std::to_string(type));
-            }
+    // A table read whole, its compressed blocks recorded as regions.
+    StoredTable read_table(uint64_t start, uint64_t end, const std::string& what) {
+        if (start > end)
+            corrupt(what + " ends before it starts", start);
+        StoredTable table = read_stored_table(
+            fd_, path_, start, end,
+            [this](const uint8_t* in, size_t size, uint8_t* out, size_t capacity) {
+                return codec_.decompress(in, size, out, capacity);
+            },
+            what);
+        for (size_t i = 0; i < table.block_starts.size(); ++i) {
+            const uint64_t next =
+                i + 1 < table.block_starts.size() ? table.block_starts[i + 1] : table.stored_size;
+            if (table.block_compressed[i])
+                scan_.regions.push_back({start + table.block_starts[i] + 2,
+                                         static_cast<uint32_t>(next - table.block_starts[i] - 2),
+                                         RegionKind::metadata});
         }
+        return table;
     }
 
-    void add_blocks_of_file(const uint8_t* base, size_t& pos, size_t table_size,
-                            uint64_t blocks_start, uint64_t file_size, uint32_t fragment,
-                            uint32_t inode) {
+    // Follows the directory tree (not the inode table from start to end:
+    // tables may hold records no entry references) to every regular file.
+    void add_file_blocks(const StoredTable& inodes, const StoredTable& directories) {
+        walk_inode_tree(inodes, directories, super().root_inode_ref, super().block_size, path_,
+                        [this](const WalkedInode& walked) {
+                            if (walked.inode.is_file())
+                                add_blocks_of_file(walked.inode, walked.path);
+                        });
+    }
+
+    void add_blocks_of_file(const InodeRecord& inode, const std::string& name) {
         const uint64_t bs = super().block_size;
-        const uint64_t count = fragment == kNoFragment ? (file_size + bs - 1) / bs : file_size / bs;
-        if (count > (table_size - pos) / 4)
-            throw Error(path_, "corrupt image: block list of inode " + std::to_string(inode) +
-                                   " runs past the inode table");
-        uint64_t offset = blocks_start;
-        for (uint64_t k = 0; k < count; ++k) {
-            const uint32_t word = load_le32(base + pos + 4 * k);
+        uint64_t offset = inode.blocks_start;
+        for (const uint32_t word : inode.block_sizes) {
             const uint32_t size = word & ~kDataUncompressedBit;
             if (size > bs)
-                corrupt("data block of inode " + std::to_string(inode) + " larger than a block",
-                        offset);
-            check_range(offset, size, "data block of inode " + std::to_string(inode));
+                corrupt("data block of '" + name + "' larger than a block", offset);
+            check_range(offset, size, "data block of '" + name + "'");
             if (size != 0 && !(word & kDataUncompressedBit))
                 scan_.regions.push_back({offset, size, RegionKind::data});
             offset += size;
         }
-        pos += count * 4;
     }
 
     // Sort, drop duplicates (shared blocks) and anything overlapping an

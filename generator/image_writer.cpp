@@ -5,6 +5,7 @@
 #include "core/log.hpp"
 #include "generator/sqfs_codec_adapter.hpp"
 #include "generator/sqfs_fd_file.hpp"
+#include "generator/stable_image_writer.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -351,9 +352,18 @@ uint32_t choose_image_time(const config::ImageOptions& options, const TreeSource
 }
 
 ImageStats write_image(const TreeSource& source, const config::ImageOptions& options,
-                       uint32_t mtime, const std::string& output_path) {
+                       uint32_t mtime, const std::string& output_path,
+                       const std::string& layout_from) {
+    if (options.layout == config::Layout::classic && !layout_from.empty())
+        throw UsageError(layout_from, "a layout can only be carried over with the stable layout");
+    std::unique_ptr<PreviousImage> previous;
+    if (!layout_from.empty())
+        previous = load_previous_image(layout_from, options);
     AtomicOutput output(output_path);
-    ImageStats stats = ImageBuilder(source, options, mtime, output_path, output.fd()).build();
+    ImageStats stats =
+        options.layout == config::Layout::stable
+            ? write_stable_image(source, options, mtime, previous.get(), output.fd(), output_path)
+            : ImageBuilder(source, options, mtime, output_path, output.fd()).build();
     output.commit();
     return stats;
 }

@@ -22,7 +22,10 @@ struct ImageStats {
 // SOURCE_DATE_EPOCH, else the source's revision time, else 0.
 uint32_t choose_image_time(const config::ImageOptions& options, const TreeSource& source);
 
+// layout_from names the previous image whose layout a stable-layout image
+// carries over ("" for none).
 ImageStats write_image(const TreeSource& source, const config::ImageOptions& options,
-                       uint32_t mtime, const std::string& output_path);
+                       uint32_t mtime, const std::string& output_path,
+                       const std::string& layout_from = "");
 
 } // namespace squashpub::generator

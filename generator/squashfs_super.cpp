@@ -45,6 +45,7 @@ SquashfsSuper parse_super(const uint8_t* p) {
     s.compressor_id = load_le16(p + 20);
     s.flags = load_le16(p + 24);
     s.id_count = load_le16(p + 26);
+    s.root_inode_ref = load_le64(p + 32);
     s.bytes_used = load_le64(p + 40);
     s.id_table_start = load_le64(p + 48);
     s.xattr_id_table_start = load_le64(p + 56);
@@ -76,14 +77,13 @@ std::vector<uint8_t> read_options_block(int fd, const std::string& path,
     return plain;
 }
 
-} // namespace
-
-ImageHeader read_image_header(int fd, const std::string& path) {
-    ImageHeader header;
-    header.file_size = file_size_of(fd, path);
-    if (header.file_size < kSuperSize)
-        throw Error(path,
-                    "not a SquashFS image (only " + std::to_string(header.file_size) + " bytes)");
+// The checks every caller needs, whatever the compressor.
+SquashfsSuper read_image_header_fields(int fd, const std::string& path, uint64_t* file_size) {
+    const uint64_t size = file_size_of(fd, path);
+    if (file_size)
+        *file_size = size;
+    if (size < kSuperSize)
+        throw Error(path, "not a SquashFS image (only " + std::to_string(size) + " bytes)");
     uint8_t raw[kSuperSize];
     read_exact_at(fd, raw, kSuperSize, 0, path);
     if (load_le32(raw) != kMagic)
@@ -91,19 +91,30 @@ ImageHeader read_image_header(int fd, const std::string& path) {
     if (load_le16(raw + 28) != 4 || load_le16(raw + 30) != 0)
         throw Error(path, "SquashFS version " + std::to_string(load_le16(raw + 28)) + "." +
                               std::to_string(load_le16(raw + 30)) + " (only 4.0 is supported)");
-    SquashfsSuper& s = header.super;
-    s = parse_super(raw);
-    if (s.bytes_used > header.file_size)
+    const SquashfsSuper s = parse_super(raw);
+    if (s.bytes_used > size)
         throw Error(path, "truncated image: the superblock says " + std::to_string(s.bytes_used) +
-                              " bytes, the file has " + std::to_string(header.file_size));
-    if (header.file_size >= (uint64_t{1} << 32))
+                              " bytes, the file has " + std::to_string(size));
+    if (size >= (uint64_t{1} << 32))
         throw Error(path, "image is 4 GiB or larger; sqdelta offsets are 32-bit");
     if (s.block_size < 4096 || s.block_size > (1u << 20) || (s.block_size & (s.block_size - 1)))
         throw Error(path, "corrupt superblock: block size " + std::to_string(s.block_size));
     for (uint64_t start : {s.inode_table_start, s.directory_table_start, s.id_table_start})
         if (start >= s.bytes_used)
             throw Error(path, "corrupt superblock: a table starts past the end of the image");
+    return s;
+}
 
+} // namespace
+
+SquashfsSuper read_squashfs_super(int fd, const std::string& path) {
+    return read_image_header_fields(fd, path, nullptr);
+}
+
+ImageHeader read_image_header(int fd, const std::string& path) {
+    ImageHeader header;
+    header.super = read_image_header_fields(fd, path, &header.file_size);
+    const SquashfsSuper& s = header.super;
     CompressionSpec& spec = header.compression;
     if (s.compressor_id == kLzoId) {
         spec.family = CodecFamily::lzo;

@@ -20,6 +20,7 @@ struct SquashfsSuper {
     uint16_t compressor_id = 0;
     uint16_t flags = 0;
     uint16_t id_count = 0;
+    uint64_t root_inode_ref = 0;
     uint64_t bytes_used = 0;
     uint64_t id_table_start = 0;
     uint64_t xattr_id_table_start = 0;
@@ -37,6 +38,9 @@ struct ImageHeader {
     // the encoder confirms it on real blocks.
     CompressionSpec compression;
 };
+
+// Reads and checks the superblock of any SquashFS 4.0 image.
+SquashfsSuper read_squashfs_super(int fd, const std::string& path);
 
 // Reads and validates superblock and options. Errors name path.
 ImageHeader read_image_header(int fd, const std::string& path);

@@ -1,0 +1,660 @@
+#include "generator/stable_image_writer.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/parallel.hpp"
+#include "generator/fragment_packer.hpp"
+#include "generator/metadata_table.hpp"
+#include "generator/sqfs_fd_file.hpp"
+
+#include <algorithm>
+#include <map>
+#include <sqfs/compressor.h>
+#include <sqfs/frag_table.h>
+#include <sqfs/id_table.h>
+#include <sqfs/io.h>
+#include <sqfs/super.h>
+#include <sys/stat.h>
+#include <unordered_map>
+
+namespace squashpub::generator {
+namespace {
+
+constexpr uint64_t kDevBlockSize = 4096; // images are padded to this, like mksquashfs does
+constexpr uint32_t kUncompressedDataBit = 1u << 24;
+constexpr uint64_t kRegionSlackEighths = 1; // room for new directories: 1/8 of the region
+
+// One inode of the new image (hard links share one).
+struct Item {
+    const Node* node = nullptr;
+    std::string path; // the first name it was found under
+    size_t parent = 0;
+    uint32_t links = 0;
+    const WalkedInode* before = nullptr; // same path and kind in the previous image
+    uint32_t number = 0;
+    bool unchanged = false; // files and symlinks: same content as before
+    std::string tail;       // files: the part that goes into a fragment
+    InodeRecord record;
+    std::string encoded;
+    uint64_t record_offset = 0;
+    uint64_t ref = 0;
+    std::vector<std::pair<std::string, size_t>> children; // directories: name, item
+    std::string listing;
+    uint64_t listing_offset = 0;
+};
+
+uint16_t mode_bits(const Node& node) {
+    switch (node.kind) {
+    case NodeKind::directory:
+        return S_IFDIR | node.permissions;
+    case NodeKind::file:
+        return S_IFREG | node.permissions;
+    case NodeKind::symlink:
+        return S_IFLNK | node.permissions;
+    }
+    return 0;
+}
+
+uint16_t basic_type(NodeKind kind) {
+    return kind == NodeKind::directory ? 1 : kind == NodeKind::file ? 2 : 3;
+}
+
+bool same_kind(const InodeRecord& record, NodeKind kind) {
+    return kind == NodeKind::directory ? record.is_directory()
+           : kind == NodeKind::file    ? record.is_file()
+                                       : record.is_symlink();
+}
+
+void check(int rc, const std::string& subject, const std::string& action) {
+    if (rc != 0)
+        throw Error(subject, action + " failed (libsquashfs error " + std::to_string(rc) + ")");
+}
+
+class StableImageBuilder {
+  public:
+    StableImageBuilder(const TreeSource& source, const config::ImageOptions& options,
+                       uint32_t mtime, const PreviousImage* previous, int fd,
+                       const std::string& output_path)
+        : source_(source), options_(options), mtime_(mtime), previous_(previous),
+          output_path_(output_path), file_(make_sqfs_fd_file(fd)),
+          compressor_(make_sqfs_compressor(options, false)) {}
+
+    ImageStats build() {
+        Stopwatch clock;
+        collect(source_.root(), "", 0);
+        assign_numbers();
+        start_super_block();
+        write_file_data();
+        log_verbose(output_path_ + ": file data written in " + clock.lap());
+        build_leaf_records();
+        const size_t raw_blocks = lay_out_inode_table();
+        lay_out_directory_table();
+        finish_directory_records(raw_blocks);
+        write_tables();
+        finish_super_block();
+        log_verbose(output_path_ + ": tables written in " + clock.lap());
+        return stats_;
+    }
+
+  private:
+    // ---- the tree -------------------------------------------------------
+
+    size_t collect(const Node& node, const std::string& path, size_t parent) {
+        if (auto it = item_of_.find(&node); it != item_of_.end()) {
+            ++items_[it->second].links; // another name for a file seen before
+            return it->second;
+        }
+        const size_t index = items_.size();
+        items_.emplace_back();
+        item_of_[&node] = index;
+        Item& item = items_.back();
+        item.node = &node;
+        item.path = path;
+        item.parent = node.kind == NodeKind::directory && path.empty() ? index : parent;
+        item.links = 1;
+        if (previous_)
+            if (const WalkedInode* before = previous_->find(path);
+                before && same_kind(before->inode, node.kind))
+                item.before = before;
+        for (const Entry& child : node.children) {
+            const size_t child_index =
+                collect(*child.node, path.empty() ? child.name : path + "/" + child.name, index);
+            items_[index].children.emplace_back(child.name, child_index);
+        }
+        return index;
+    }
+
+    // Unchanged paths keep their numbers; new ones take the free numbers
+    // from the lowest up, so numbers stay dense (1..count).
+    void assign_numbers() {
+        const auto count = static_cast<uint32_t>(items_.size());
+        std::vector<bool> taken(count + 1, false);
+        for (Item& item : items_) {
+            if (!item.before)
+                continue;
+            const uint32_t number = item.before->inode.inode_number;
+            if (number >= 1 && number <= count && !taken[number]) {
+                taken[number] = true;
+                item.number = number;
+            }
+        }
+        uint32_t next_free = 1;
+        for (Item& item : items_) {
+            if (item.number)
+                continue;
+            while (taken[next_free])
+                ++next_free;
+            taken[next_free] = true;
+            item.number = next_free;
+        }
+        stats_.inodes = count;
+    }
+
+    // ---- file data ------------------------------------------------------
+
+    void start_super_block() {
+        const auto id = static_cast<SQFS_COMPRESSOR>(squashfs_compressor_id(options_.compressor));
+        check(sqfs_super_init(&super_, options_.block_size, mtime_, id), output_path_,
+              "superblock setup");
+        super_.flags |= SQFS_FLAG_NO_XATTRS;
+        check(sqfs_super_write(&super_, file_.get()), output_path_, "writing the superblock");
+        const int written = compressor_->write_options(compressor_.get(), file_.get());
+        if (written < 0)
+            check(written, output_path_, "writing compressor options");
+        if (written > 0)
+            super_.flags |= SQFS_FLAG_COMPRESSOR_OPTIONS;
+        cursor_ = file_->get_size(file_.get());
+    }
+
+    std::string read_content(const Node& node) {
+        std::string content;
+        content.reserve(node.size);
+        source_.read_content(node, [&](const uint8_t* data, size_t size) {
+            content.append(reinterpret_cast<const char*>(data), size);
+        });
+        return content;
+    }
+
+    size_t full_blocks(uint64_t size) const { return size / options_.block_size; }
+
+    bool same_as_before(const Item& item, const std::string& content) const {
+        const InodeRecord& old = item.before->inode;
+        if (old.file_size != content.size() || old.block_sizes.size() != full_blocks(content.size()))
+            return false;
+        const uint32_t bs = options_.block_size;
+        for (size_t i = 0; i < old.block_sizes.size(); ++i)
+            if (previous_->block_content(old, i) != std::string_view(content).substr(i * bs, bs))
+                return false;
+        return previous_->tail(old) == std::string_view(content).substr(old.block_sizes.size() * bs);
+    }
+
+    // Large files' blocks first (unchanged ones copied in their previous
+    // order, then the rest), then the fragment blocks: a change in the
+    // fragments never moves a large file.
+    void write_file_data() {
+        std::vector<size_t> files;
+        uint64_t total = 0;
+        for (size_t i = 0; i < items_.size(); ++i)
+            if (items_[i].node->kind == NodeKind::file) {
+                files.push_back(i);
+                total += items_[i].node->size;
+            }
+        Progress progress("writing file data", total / 1024, "KiB");
+        std::vector<size_t> carried_large, new_large;
+        for (size_t i : files) {
+            Item& item = items_[i];
+            std::string content = read_content(*item.node);
+            ++stats_.files;
+            stats_.input_bytes += content.size();
+            item.unchanged = item.before && same_as_before(item, content);
+            item.tail = content.substr(full_blocks(content.size()) * options_.block_size);
+            if (full_blocks(content.size()) > 0)
+                (item.unchanged ? carried_large : new_large).push_back(i);
+            progress.advance(content.size() / 1024);
+        }
+        std::sort(carried_large.begin(), carried_large.end(), [&](size_t a, size_t b) {
+            return items_[a].before->inode.blocks_start < items_[b].before->inode.blocks_start;
+        });
+        for (size_t i : carried_large)
+            copy_large_file(items_[i]);
+        for (size_t i : new_large)
+            write_large_file(items_[i]);
+        pack_and_write_fragments(files);
+        progress.finish();
+    }
+
+    void copy_large_file(Item& item) {
+        const std::string stored = previous_->stored_blocks(item.before->inode);
+        item.record.blocks_start = cursor_;
+        item.record.block_sizes = item.before->inode.block_sizes;
+        append(stored);
+    }
+
+    void write_large_file(Item& item) {
+        const std::string content = read_content(*item.node);
+        const size_t count = full_blocks(content.size());
+        const uint32_t bs = options_.block_size;
+        std::vector<std::string> stored(count);
+        std::vector<uint32_t> words(count);
+        compress_all(count, [&](size_t k, sqfs_compressor_t* cmp) {
+            words[k] = compress_block(cmp, std::string_view(content).substr(k * bs, bs), stored[k]);
+        });
+        item.record.blocks_start = cursor_;
+        item.record.block_sizes = words;
+        for (const std::string& block : stored)
+            append(block);
+    }
+
+    // Stores a data or fragment block compressed, or as it is if that is
+    // not smaller; returns its on-disk size word.
+    static uint32_t compress_block(sqfs_compressor_t* cmp, std::string_view data,
+                                   std::string& stored) {
+        stored.resize(data.size());
+        const sqfs_s32 n =
+            cmp->do_block(cmp, reinterpret_cast<const sqfs_u8*>(data.data()),
+                          static_cast<sqfs_u32>(data.size()),
+                          reinterpret_cast<sqfs_u8*>(stored.data()),
+                          static_cast<sqfs_u32>(stored.size()));
+        if (n < 0)
+            throw Error("image", "block compression failed");
+        if (n > 0 && static_cast<size_t>(n) < data.size()) {
+            stored.resize(static_cast<size_t>(n));
+            return static_cast<uint32_t>(n);
+        }
+        stored.assign(data);
+        return static_cast<uint32_t>(data.size()) | kUncompressedDataBit;
+    }
+
+    void compress_all(size_t count, const std::function<void(size_t, sqfs_compressor_t*)>& body) {
+        const unsigned workers =
+            std::max(1u, std::min<unsigned>(effective_jobs(options_.jobs), count));
+        while (compressors_.size() < workers)
+            compressors_.emplace_back(static_cast<sqfs_compressor_t*>(sqfs_copy(compressor_.get())));
+        parallel_for(count, workers,
+                     [&](size_t k, unsigned worker) { body(k, compressors_[worker].get()); });
+    }
+
+    void pack_and_write_fragments(const std::vector<size_t>& files) {
+        FragmentPacker packer(options_.block_size, previous_);
+        for (size_t i : files) {
+            const Item& item = items_[i];
+            if (item.unchanged && !item.tail.empty())
+                packer.keep({item.before->inode.fragment_index, item.before->inode.fragment_offset},
+                            item.tail);
+        }
+        packer.release_unkept();
+        for (size_t i : files) {
+            Item& item = items_[i];
+            if (item.tail.empty())
+                continue;
+            if (item.unchanged) {
+                item.record.fragment_index = item.before->inode.fragment_index;
+                item.record.fragment_offset = item.before->inode.fragment_offset;
+                continue;
+            }
+            std::optional<uint32_t> home;
+            if (item.before && item.before->inode.fragment_index != kNoFragment)
+                home = item.before->inode.fragment_index;
+            const FragmentPlace place = packer.place(item.tail, home);
+            item.record.fragment_index = place.index;
+            item.record.fragment_offset = place.offset;
+        }
+        std::vector<FragmentBlock> blocks = packer.take_blocks();
+        std::vector<std::string> stored(blocks.size());
+        std::vector<uint32_t> words(blocks.size());
+        compress_all(blocks.size(), [&](size_t k, sqfs_compressor_t* cmp) {
+            const FragmentBlock& block = blocks[k];
+            if (!block.changed && block.carried_from >= 0) {
+                const PreviousFragment& old = previous_->fragments()[block.carried_from];
+                words[k] = old.size_word;
+                stored[k] = previous_->stored_fragment(static_cast<uint32_t>(block.carried_from));
+                return;
+            }
+            words[k] = compress_block(cmp, block.content, stored[k]);
+        });
+        fragments_.reset(sqfs_frag_table_create(0));
+        if (!fragments_)
+            throw Error(output_path_, "cannot create the fragment table");
+        for (size_t k = 0; k < blocks.size(); ++k) {
+            sqfs_u32 index = 0;
+            check(sqfs_frag_table_append(fragments_.get(), cursor_, words[k], &index),
+                  output_path_, "fragment table");
+            append(stored[k]);
+        }
+        fragment_blocks_changed_ = 0;
+        for (const FragmentBlock& block : blocks)
+            fragment_blocks_changed_ += block.changed;
+        log_verbose(output_path_ + ": " + std::to_string(fragment_blocks_changed_) + " of " +
+                    std::to_string(blocks.size()) + " fragment blocks written anew");
+    }
+
+    void append(const std::string& bytes) {
+        check(file_->write_at(file_.get(), cursor_, bytes.data(), bytes.size()), output_path_,
+              "writing file data");
+        cursor_ += bytes.size();
+    }
+
+    // ---- inode records --------------------------------------------------
+
+    uint32_t timestamp_of(const Item& item, bool unchanged) const {
+        if (options_.timestamps == config::Timestamps::carry && item.before && unchanged)
+            return item.before->inode.mtime;
+        return mtime_;
+    }
+
+    void fill_common(Item& item, InodeType type, bool unchanged) {
+        InodeRecord& r = item.record;
+        r.type = type;
+        r.mode = mode_bits(*item.node);
+        r.uid_index = uid_index_;
+        r.gid_index = gid_index_;
+        r.mtime = timestamp_of(item, unchanged);
+        r.inode_number = item.number;
+        r.nlink = item.links;
+    }
+
+    void build_leaf_records() {
+        ids_.reset(sqfs_id_table_create(0));
+        if (!ids_)
+            throw Error(output_path_, "cannot create the id table");
+        check(sqfs_id_table_id_to_index(ids_.get(), options_.uid, &uid_index_), output_path_,
+              "uid table");
+        check(sqfs_id_table_id_to_index(ids_.get(), options_.gid, &gid_index_), output_path_,
+              "gid table");
+        for (Item& item : items_) {
+            const Node& node = *item.node;
+            if (node.kind == NodeKind::file) {
+                InodeRecord& r = item.record;
+                r.file_size = node.size;
+                const bool extended = item.links > 1 || r.blocks_start >> 32 || node.size >> 32;
+                fill_common(item, extended ? InodeType::extended_file : InodeType::file,
+                            item.unchanged);
+            } else if (node.kind == NodeKind::symlink) {
+                item.unchanged = item.before &&
+                                 item.before->inode.symlink_target == node.symlink_target;
+                item.record.symlink_target = node.symlink_target;
+                fill_common(item, InodeType::symlink, item.unchanged);
+            } else {
+                continue;
+            }
+            item.encoded = encode_inode(item.record);
+        }
+    }
+
+    // ---- the inode table: directory region, then the log ---------------
+
+    uint64_t directory_record_size(const Item& item) const {
+        std::vector<ListingEntry> entries;
+        for (const auto& [name, child] : item.children)
+            entries.push_back({name, 0, 0, 0});
+        return listing_size_bound(entries) + 3 > 0xFFFF ? 40 : 32;
+    }
+
+    bool is_directory(const Item& item) const { return item.node->kind == NodeKind::directory; }
+
+    // Places every directory inode in the uncompressed region; returns
+    // false if they do not fit in region_blocks.
+    bool place_directories(size_t region_blocks, bool carry) {
+        const uint64_t capacity = region_blocks * uint64_t{kMetadataBlockSize};
+        std::map<uint64_t, uint64_t> used; // offset -> end
+        auto overlaps = [&](uint64_t offset, uint64_t end) {
+            auto next = used.lower_bound(offset);
+            if (next != used.end() && next->first < end)
+                return true;
+            return next != used.begin() && std::prev(next)->second > offset;
+        };
+        std::vector<size_t> pending;
+        for (size_t i = 0; i < items_.size(); ++i) {
+            Item& item = items_[i];
+            if (!is_directory(item))
+                continue;
+            const uint64_t size = directory_record_size(item);
+            const WalkedInode* before = item.before;
+            if (carry && before && before->record_size == size &&
+                before->record_offset + size <= capacity &&
+                !overlaps(before->record_offset, before->record_offset + size)) {
+                item.record_offset = before->record_offset;
+                used[item.record_offset] = item.record_offset + size;
+            } else {
+                pending.push_back(i);
+            }
+        }
+        for (size_t i : pending) {
+            const uint64_t size = directory_record_size(items_[i]);
+            uint64_t gap = 0;
+            for (const auto& [offset, end] : used) {
+                if (offset >= gap + size)
+                    break;
+                gap = std::max(gap, end);
+            }
+            if (gap + size > capacity)
+                return false;
+            items_[i].record_offset = gap;
+            used[gap] = gap + size;
+        }
+        return true;
+    }
+
+    // Returns the number of uncompressed blocks at the table's start.
+    size_t lay_out_inode_table() {
+        const size_t previous_region =
+            previous_ ? previous_->inodes().leading_raw_blocks() : 0;
+        size_t region = previous_region;
+        bool carry = previous_ && region > 0 && place_directories(region, true);
+        if (!carry) {
+            uint64_t needed = 0;
+            for (const Item& item : items_)
+                if (is_directory(item))
+                    needed += directory_record_size(item);
+            needed += needed * kRegionSlackEighths / 8;
+            region = std::max<size_t>(1, (needed + kMetadataBlockSize - 1) / kMetadataBlockSize);
+            if (!place_directories(region, false))
+                throw Error(output_path_, "internal error: directory inodes do not fit");
+        }
+        const uint64_t log_base = region * uint64_t{kMetadataBlockSize};
+        std::string log;
+        if (carry)
+            carry = carry_log(previous_->inodes().content, log_base, log, "inode");
+        if (!carry) {
+            log.clear();
+            for (Item& item : items_)
+                if (!is_directory(item)) {
+                    item.record_offset = log_base + log.size();
+                    log += item.encoded;
+                }
+        }
+        inode_content_ = std::string(log_base, '\0') + log;
+        inode_table_ = store_table(inode_content_, region, compressor_.get(), options_.jobs);
+        for (Item& item : items_)
+            item.ref = table_ref(inode_table_, item.record_offset);
+        return region;
+    }
+
+    // Keeps the previous log and appends what changed; false when the dead
+    // records would exceed compact_percent of the live ones.
+    bool carry_log(const std::string& previous_table, uint64_t log_base, std::string& log,
+                   const std::string& what) {
+        if (previous_table.size() < log_base)
+            return false;
+        log = previous_table.substr(log_base);
+        uint64_t live = 0;
+        for (Item& item : items_) {
+            if (is_directory(item))
+                continue;
+            const WalkedInode* before = item.before;
+            if (before && before->record_offset >= log_base &&
+                previous_table.compare(before->record_offset, before->record_size,
+                                       item.encoded) == 0) {
+                item.record_offset = before->record_offset;
+            } else {
+                item.record_offset = log_base + log.size();
+                log += item.encoded;
+            }
+            live += item.encoded.size();
+        }
+        return within_compaction_limit(log.size(), live, what);
+    }
+
+    bool within_compaction_limit(uint64_t total, uint64_t live, const std::string& what) const {
+        const uint64_t dead = total - std::min(total, live);
+        if (dead * 100 <= live * options_.compact_percent)
+            return true;
+        log_info(output_path_ + ": " + what + " log has " + std::to_string(dead) +
+                 " dead bytes for " + std::to_string(live) + " live; rewriting it compactly");
+        return false;
+    }
+
+    // ---- the directory table --------------------------------------------
+
+    void lay_out_directory_table() {
+        for (Item& item : items_) {
+            if (!is_directory(item))
+                continue;
+            std::vector<ListingEntry> entries;
+            for (const auto& [name, child] : item.children)
+                entries.push_back({name, items_[child].ref, items_[child].number,
+                                   basic_type(items_[child].node->kind)});
+            item.listing = encode_listing(entries);
+        }
+        std::string content;
+        bool carry = previous_ != nullptr;
+        if (carry) {
+            const std::string& old = previous_->directories().content;
+            content = old;
+            uint64_t live = 0;
+            for (Item& item : items_) {
+                if (!is_directory(item) || item.listing.empty())
+                    continue;
+                const WalkedInode* before = item.before;
+                if (before && before->inode.listing_size > 3 &&
+                    old.compare(before->listing_offset, before->inode.listing_size - 3,
+                                item.listing) == 0) {
+                    item.listing_offset = before->listing_offset;
+                } else {
+                    item.listing_offset = content.size();
+                    content += item.listing;
+                }
+                live += item.listing.size();
+            }
+            carry = within_compaction_limit(content.size(), live, "directory");
+        }
+        if (!carry) {
+            content.clear();
+            for (Item& item : items_)
+                if (is_directory(item) && !item.listing.empty()) {
+                    item.listing_offset = content.size();
+                    content += item.listing;
+                }
+        }
+        directory_table_ = store_table(std::move(content), 0, compressor_.get(), options_.jobs);
+    }
+
+    void finish_directory_records(size_t raw_blocks) {
+        const auto count = static_cast<uint32_t>(items_.size());
+        for (Item& item : items_) {
+            if (!is_directory(item))
+                continue;
+            const Item& parent = items_[item.parent];
+            size_t subdirectories = 0;
+            for (const auto& [name, child] : item.children)
+                subdirectories += is_directory(items_[child]);
+            const uint64_t size = directory_record_size(item);
+            // An empty listing points at the table's first byte: readers
+            // look its block up even though they read nothing from it.
+            const uint64_t ref =
+                item.listing.empty() ? 0 : table_ref(directory_table_, item.listing_offset);
+            bool same_entries = false;
+            if (item.before) {
+                // Timestamps move only when names come or go.
+                const auto& old = previous_->directories().content;
+                const uint32_t old_size = item.before->inode.listing_size;
+                auto old_entries =
+                    old_size > 3 ? decode_listing(old, item.before->listing_offset, old_size - 3)
+                                 : std::optional<std::vector<ListingEntry>>(
+                                       std::vector<ListingEntry>{});
+                if (old_entries && old_entries->size() == item.children.size()) {
+                    same_entries = true;
+                    for (size_t k = 0; k < item.children.size() && same_entries; ++k)
+                        same_entries =
+                            (*old_entries)[k].name == item.children[k].first &&
+                            (*old_entries)[k].basic_type ==
+                                basic_type(items_[item.children[k].second].node->kind);
+                }
+            }
+            fill_common(item, size == 32 ? InodeType::directory : InodeType::extended_directory,
+                        same_entries);
+            InodeRecord& r = item.record;
+            r.nlink = static_cast<uint32_t>(2 + subdirectories);
+            r.listing_block = static_cast<uint32_t>(ref >> 16);
+            r.listing_offset = static_cast<uint16_t>(ref & 0xFFFF);
+            r.listing_size = static_cast<uint32_t>(item.listing.size() + 3);
+            r.parent_inode = &parent == &item ? count + 1 : parent.number;
+            item.encoded = encode_inode(r);
+            if (item.encoded.size() != size)
+                throw Error(output_path_, "internal error: directory inode size changed");
+            std::copy(item.encoded.begin(), item.encoded.end(),
+                      inode_content_.begin() + static_cast<std::ptrdiff_t>(item.record_offset));
+        }
+        inode_table_ = store_table(inode_content_, raw_blocks, compressor_.get(), options_.jobs);
+    }
+
+    // ---- tables and superblock -----------------------------------------
+
+    void write_tables() {
+        super_.inode_table_start = cursor_;
+        append(stored_bytes(inode_table_));
+        super_.directory_table_start = cursor_;
+        append(stored_bytes(directory_table_));
+        check(sqfs_frag_table_write(fragments_.get(), file_.get(), &super_, compressor_.get()),
+              output_path_, "fragment table");
+        check(sqfs_id_table_write(ids_.get(), file_.get(), &super_, compressor_.get()),
+              output_path_, "id table");
+        super_.root_inode_ref = items_.front().ref;
+        super_.inode_count = static_cast<uint32_t>(items_.size());
+    }
+
+    void finish_super_block() {
+        super_.bytes_used = file_->get_size(file_.get());
+        super_.modification_time = mtime_;
+        check(sqfs_super_write(&super_, file_.get()), output_path_, "superblock");
+        const uint64_t padding =
+            (kDevBlockSize - super_.bytes_used % kDevBlockSize) % kDevBlockSize;
+        if (padding) {
+            std::vector<uint8_t> zeros(padding);
+            check(file_->write_at(file_.get(), super_.bytes_used, zeros.data(), padding),
+                  output_path_, "padding");
+        }
+        stats_.image_bytes = super_.bytes_used + padding;
+    }
+
+    const TreeSource& source_;
+    const config::ImageOptions& options_;
+    uint32_t mtime_;
+    const PreviousImage* previous_;
+    std::string output_path_;
+    SqfsFilePtr file_;
+    SqfsCompressorPtr compressor_;
+    std::vector<SqfsCompressorPtr> compressors_;
+    sqfs_super_t super_ = {};
+    uint64_t cursor_ = 0;
+    std::vector<Item> items_;
+    std::unordered_map<const Node*, size_t> item_of_;
+    std::unique_ptr<sqfs_frag_table_t, SqfsObjectDeleter> fragments_;
+    std::unique_ptr<sqfs_id_table_t, SqfsObjectDeleter> ids_;
+    sqfs_u16 uid_index_ = 0, gid_index_ = 0;
+    std::string inode_content_;
+    StoredTable inode_table_;
+    StoredTable directory_table_;
+    size_t fragment_blocks_changed_ = 0;
+    ImageStats stats_;
+};
+
+} // namespace
+
+ImageStats write_stable_image(const TreeSource& source, const config::ImageOptions& options,
+                              uint32_t mtime, const PreviousImage* previous, int fd,
+                              const std::string& output_path) {
+    return StableImageBuilder(source, options, mtime, previous, fd, output_path).build();
+}
+
+} // namespace squashpub::generator
