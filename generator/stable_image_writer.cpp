@@ -14,7 +14,6 @@
 #include <sqfs/id_table.h>
 #include <sqfs/io.h>
 #include <sqfs/super.h>
-#include <sys/stat.h>
 #include <unordered_map>
 
 namespace squashpub::generator {
@@ -43,16 +42,10 @@ struct Item {
     uint64_t listing_offset = 0;
 };
 
+// SquashFS keeps only the permission bits in an inode's mode; the type is
+// the inode's. (Linux 6.18 refuses inodes whose mode carries type bits.)
 uint16_t mode_bits(const Node& node) {
-    switch (node.kind) {
-    case NodeKind::directory:
-        return S_IFDIR | node.permissions;
-    case NodeKind::file:
-        return S_IFREG | node.permissions;
-    case NodeKind::symlink:
-        return S_IFLNK | node.permissions;
-    }
-    return 0;
+    return node.permissions & 07777;
 }
 
 uint16_t basic_type(NodeKind kind) {
