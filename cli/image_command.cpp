@@ -38,7 +38,7 @@ Options:
   --timestamps NAME    carry (default): unchanged entries keep the previous
                        image's timestamps; revision: all get the image time
   --compact-percent N  rewrite a metadata log once its dead bytes exceed N%
-                       of its live ones (default 30)
+                       of its live ones (default 50)
   --jobs N             compression threads (default: one per core)
   --verbose, --quiet
 )";

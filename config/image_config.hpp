@@ -36,7 +36,7 @@ struct ImageOptions {
     Timestamps timestamps = Timestamps::carry;
     // A stable-layout metadata log is rewritten compactly once its dead
     // bytes exceed this percentage of its live bytes.
-    unsigned compact_percent = 30;
+    unsigned compact_percent = 50;
 };
 
 Layout parse_layout(const std::string& name, const std::string& subject);

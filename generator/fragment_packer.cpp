@@ -86,12 +86,16 @@ uint32_t FragmentPacker::new_block() {
     return static_cast<uint32_t>(slots_.size() - 1);
 }
 
-FragmentPlace FragmentPacker::place(std::string_view content, std::optional<uint32_t> home) {
+FragmentPlace FragmentPacker::place(std::string_view content, const std::vector<uint32_t>& near) {
     if (auto it = by_content_.find(content); it != by_content_.end())
         return it->second;
     FragmentPlace placed;
-    const bool fitted = (home && *home < slots_.size() && try_fit(*home, content, placed)) ||
-                        (open_block_ && try_fit(*open_block_, content, placed));
+    bool fitted = false;
+    for (size_t k = 0; k < near.size() && !fitted; ++k)
+        fitted = near[k] < slots_.size() && try_fit(near[k], content, placed);
+    if (!open_block_ && !slots_.empty() && slots_.back().in_use)
+        open_block_ = static_cast<uint32_t>(slots_.size() - 1);
+    fitted = fitted || (open_block_ && try_fit(*open_block_, content, placed));
     if (!fitted) {
         open_block_ = new_block();
         placed = {*open_block_, 0};

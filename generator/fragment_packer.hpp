@@ -3,8 +3,8 @@
 // of larger ones) into fragment blocks so that a day's changes touch few
 // blocks: tails that did not change keep their block and offset, the bytes
 // of tails that went away become zeros (which compress to almost nothing),
-// and new tails go first into the gap their previous version left, then
-// into free room of a block already being rewritten, then into new blocks.
+// and new tails go first into the gap their previous version left or next to
+// their siblings, then into the last block, then into new blocks.
 
 #include "generator/previous_image.hpp"
 
@@ -40,9 +40,11 @@ class FragmentPacker {
     void keep(FragmentPlace place, std::string_view content);
     // Frees whatever no kept tail covers; call once, after the keeps.
     void release_unkept();
-    // Places a new tail; `home` is a block to try first (the block of the
-    // file's previous version), if any. Identical tails share one place.
-    FragmentPlace place(std::string_view content, std::optional<uint32_t> home);
+    // Places a new tail, trying the blocks in `near` first (the block of
+    // the file's previous version, then those of its siblings: similar
+    // content compresses best side by side), then the last block, then a
+    // new one. Identical tails share one place.
+    FragmentPlace place(std::string_view content, const std::vector<uint32_t>& near);
 
     std::vector<FragmentBlock> take_blocks();
 

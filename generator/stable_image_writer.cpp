@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <sqfs/compressor.h>
 #include <sqfs/frag_table.h>
 #include <sqfs/id_table.h>
@@ -22,6 +23,7 @@ namespace {
 constexpr uint64_t kDevBlockSize = 4096; // images are padded to this, like mksquashfs does
 constexpr uint32_t kUncompressedDataBit = 1u << 24;
 constexpr uint64_t kRegionSlackEighths = 1; // room for new directories: 1/8 of the region
+constexpr size_t kHotListingBytes = 2048;   // listings this large are rewritten, not logged
 
 // One inode of the new image (hard links share one).
 struct Item {
@@ -268,31 +270,20 @@ class StableImageBuilder {
     }
 
     void pack_and_write_fragments(const std::vector<size_t>& files) {
-        FragmentPacker packer(options_.block_size, previous_);
-        for (size_t i : files) {
-            const Item& item = items_[i];
-            if (item.unchanged && !item.tail.empty())
-                packer.keep({item.before->inode.fragment_index, item.before->inode.fragment_offset},
-                            item.tail);
-        }
-        packer.release_unkept();
-        for (size_t i : files) {
-            Item& item = items_[i];
-            if (item.tail.empty())
-                continue;
-            if (item.unchanged) {
-                item.record.fragment_index = item.before->inode.fragment_index;
-                item.record.fragment_offset = item.before->inode.fragment_offset;
-                continue;
-            }
-            std::optional<uint32_t> home;
-            if (item.before && item.before->inode.fragment_index != kNoFragment)
-                home = item.before->inode.fragment_index;
-            const FragmentPlace place = packer.place(item.tail, home);
-            item.record.fragment_index = place.index;
-            item.record.fragment_offset = place.offset;
-        }
-        std::vector<FragmentBlock> blocks = packer.take_blocks();
+        std::vector<FragmentBlock> blocks = pack_tails(files, previous_);
+        uint64_t total = 0, live = 0;
+        for (const FragmentBlock& block : blocks)
+            total += block.content.size();
+        std::set<std::pair<uint32_t, uint32_t>> places;
+        for (size_t i : files)
+            if (!items_[i].tail.empty() &&
+                places.emplace(items_[i].record.fragment_index, items_[i].record.fragment_offset)
+                    .second)
+                live += items_[i].tail.size();
+        // Gaps compress to almost nothing, but new tails placed away from
+        // their siblings compress worse: repack once the gaps grow large.
+        if (previous_ && !within_compaction_limit(total, live, "fragment"))
+            blocks = pack_tails(files, nullptr);
         std::vector<std::string> stored(blocks.size());
         std::vector<uint32_t> words(blocks.size());
         compress_all(blocks.size(), [&](size_t k, sqfs_compressor_t* cmp) {
@@ -314,11 +305,69 @@ class StableImageBuilder {
                   output_path_, "fragment table");
             append(stored[k]);
         }
-        fragment_blocks_changed_ = 0;
-        for (const FragmentBlock& block : blocks)
-            fragment_blocks_changed_ += block.changed;
-        log_verbose(output_path_ + ": " + std::to_string(fragment_blocks_changed_) + " of " +
-                    std::to_string(blocks.size()) + " fragment blocks written anew");
+        size_t changed = 0;
+        uint64_t content_bytes = 0, stored_bytes = 0;
+        for (size_t k = 0; k < blocks.size(); ++k) {
+            changed += blocks[k].changed;
+            content_bytes += blocks[k].content.size();
+            stored_bytes += stored[k].size();
+        }
+        log_verbose(output_path_ + ": " + std::to_string(changed) + " of " +
+                    std::to_string(blocks.size()) + " fragment blocks written anew; " +
+                    std::to_string(content_bytes) + " bytes in them, " +
+                    std::to_string(stored_bytes) + " stored");
+    }
+
+    // Packs every file's tail, keeping unchanged ones where previous had
+    // them (previous may be null: a fresh packing in tree order).
+    std::vector<FragmentBlock> pack_tails(const std::vector<size_t>& files,
+                                          const PreviousImage* previous) {
+        FragmentPacker packer(options_.block_size, previous);
+        for (size_t i : files) {
+            Item& item = items_[i];
+            item.record.fragment_index = kNoFragment;
+            item.record.fragment_offset = 0;
+            if (previous && item.unchanged && !item.tail.empty()) {
+                item.record.fragment_index = item.before->inode.fragment_index;
+                item.record.fragment_offset = item.before->inode.fragment_offset;
+                packer.keep({item.record.fragment_index, item.record.fragment_offset}, item.tail);
+            }
+        }
+        packer.release_unkept();
+        for (size_t i : files) {
+            Item& item = items_[i];
+            if (item.tail.empty() || item.record.fragment_index != kNoFragment)
+                continue;
+            const FragmentPlace place = packer.place(item.tail, blocks_near(i));
+            item.record.fragment_index = place.index;
+            item.record.fragment_offset = place.offset;
+        }
+        return packer.take_blocks();
+    }
+
+    // Fragment blocks worth trying for a new tail: its previous version's,
+    // then its siblings', nearest first.
+    std::vector<uint32_t> blocks_near(size_t index) const {
+        std::vector<uint32_t> near;
+        auto consider = [&](const Item& item) {
+            const uint32_t block = item.record.fragment_index;
+            if (block != kNoFragment && std::find(near.begin(), near.end(), block) == near.end())
+                near.push_back(block);
+        };
+        const Item& item = items_[index];
+        if (item.before && item.before->inode.fragment_index != kNoFragment)
+            near.push_back(item.before->inode.fragment_index);
+        const auto& siblings = items_[item.parent].children;
+        auto self = std::find_if(siblings.begin(), siblings.end(),
+                                 [&](const auto& child) { return child.second == index; });
+        const auto position = static_cast<size_t>(self - siblings.begin());
+        for (size_t distance = 1; distance < siblings.size() && near.size() < 4; ++distance) {
+            if (position >= distance)
+                consider(items_[siblings[position - distance].second]);
+            if (position + distance < siblings.size())
+                consider(items_[siblings[position + distance].second]);
+        }
+        return near;
     }
 
     void append(const std::string& bytes) {
@@ -446,15 +495,15 @@ class StableImageBuilder {
         }
         const uint64_t log_base = region * uint64_t{kMetadataBlockSize};
         std::string log;
+        const bool attempted = carry;
         if (carry)
             carry = carry_log(previous_->inodes().content, log_base, log, "inode");
         if (!carry) {
             log.clear();
-            for (Item& item : items_)
-                if (!is_directory(item)) {
-                    item.record_offset = log_base + log.size();
-                    log += item.encoded;
-                }
+            for (size_t i : log_order(false, attempted)) {
+                items_[i].record_offset = log_base + log.size();
+                log += items_[i].encoded;
+            }
         }
         inode_content_ = std::string(log_base, '\0') + log;
         inode_table_ = store_table(inode_content_, region, compressor_.get(), options_.jobs);
@@ -471,6 +520,7 @@ class StableImageBuilder {
             return false;
         log = previous_table.substr(log_base);
         uint64_t live = 0;
+        size_t appended = 0;
         for (Item& item : items_) {
             if (is_directory(item))
                 continue;
@@ -482,14 +532,37 @@ class StableImageBuilder {
             } else {
                 item.record_offset = log_base + log.size();
                 log += item.encoded;
+                ++appended;
             }
             live += item.encoded.size();
         }
+        log_verbose(output_path_ + ": " + std::to_string(appended) + " " + what +
+                    " records appended to the log");
         return within_compaction_limit(log.size(), live, what);
+    }
+
+    // The records a log is rewritten with: file and symlink inodes, or
+    // directory listings. A compaction keeps the order they had in the log
+    // (by_offset), so that long runs stay together and copy cheaply.
+    std::vector<size_t> log_order(bool listings, bool by_offset) const {
+        std::vector<size_t> order;
+        for (size_t i = 0; i < items_.size(); ++i) {
+            const Item& item = items_[i];
+            if (listings ? is_directory(item) && !item.listing.empty() : !is_directory(item))
+                order.push_back(i);
+        }
+        if (by_offset)
+            std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+                return listings ? items_[a].listing_offset < items_[b].listing_offset
+                                : items_[a].record_offset < items_[b].record_offset;
+            });
+        return order;
     }
 
     bool within_compaction_limit(uint64_t total, uint64_t live, const std::string& what) const {
         const uint64_t dead = total - std::min(total, live);
+        log_verbose(output_path_ + ": " + what + " log: " + std::to_string(live) +
+                    " live bytes, " + std::to_string(dead) + " dead");
         if (dead * 100 <= live * options_.compact_percent)
             return true;
         log_info(output_path_ + ": " + what + " log has " + std::to_string(dead) +
@@ -509,17 +582,21 @@ class StableImageBuilder {
                                    basic_type(items_[child].node->kind)});
             item.listing = encode_listing(entries);
         }
+        // Small listings form a log; large ones (categories, the root) change
+        // whenever an entry comes or goes, so they are rewritten after it
+        // every time instead of leaving dead copies behind.
         std::string content;
         bool carry = previous_ != nullptr;
         if (carry) {
             const std::string& old = previous_->directories().content;
-            content = old;
+            content = old.substr(0, previous_cold_log_end());
             uint64_t live = 0;
             for (Item& item : items_) {
-                if (!is_directory(item) || item.listing.empty())
+                if (!is_directory(item) || item.listing.empty() || is_hot(item.listing.size()))
                     continue;
                 const WalkedInode* before = item.before;
                 if (before && before->inode.listing_size > 3 &&
+                    before->listing_offset + item.listing.size() <= content.size() &&
                     old.compare(before->listing_offset, before->inode.listing_size - 3,
                                 item.listing) == 0) {
                     item.listing_offset = before->listing_offset;
@@ -533,13 +610,32 @@ class StableImageBuilder {
         }
         if (!carry) {
             content.clear();
-            for (Item& item : items_)
-                if (is_directory(item) && !item.listing.empty()) {
-                    item.listing_offset = content.size();
-                    content += item.listing;
-                }
+            for (size_t i : log_order(true, previous_ != nullptr)) {
+                if (is_hot(items_[i].listing.size()))
+                    continue;
+                items_[i].listing_offset = content.size();
+                content += items_[i].listing;
+            }
+        }
+        for (Item& item : items_) {
+            if (is_directory(item) && is_hot(item.listing.size())) {
+                item.listing_offset = content.size();
+                content += item.listing;
+            }
         }
         directory_table_ = store_table(std::move(content), 0, compressor_.get(), options_.jobs);
+    }
+
+    static bool is_hot(size_t listing_bytes) { return listing_bytes >= kHotListingBytes; }
+
+    // Where the previous image's listing log ends: its large listings come
+    // after it.
+    uint64_t previous_cold_log_end() const {
+        uint64_t end = previous_->directories().content.size();
+        for (const auto& [path, walked] : previous_->entries())
+            if (walked.inode.is_directory() && is_hot(walked.inode.listing_size - 3))
+                end = std::min(end, walked.listing_offset);
+        return end;
     }
 
     void finish_directory_records(size_t raw_blocks) {
@@ -638,7 +734,6 @@ class StableImageBuilder {
     std::string inode_content_;
     StoredTable inode_table_;
     StoredTable directory_table_;
-    size_t fragment_blocks_changed_ = 0;
     ImageStats stats_;
 };
 
