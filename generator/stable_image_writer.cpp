@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/parallel.hpp"
+#include "core/sha256.hpp"
 #include "generator/fragment_packer.hpp"
 #include "generator/metadata_table.hpp"
 #include "generator/sqfs_fd_file.hpp"
@@ -35,6 +36,7 @@ struct Item {
     uint32_t number = 0;
     bool unchanged = false; // files and symlinks: same content as before
     std::string tail;       // files: the part that goes into a fragment
+    std::string digest;     // large files: SHA-256 of the content
     InodeRecord record;
     std::string encoded;
     uint64_t record_offset = 0;
@@ -203,19 +205,33 @@ class StableImageBuilder {
             stats_.input_bytes += content.size();
             item.unchanged = item.before && same_as_before(item, content);
             item.tail = content.substr(full_blocks(content.size()) * options_.block_size);
-            if (full_blocks(content.size()) > 0)
+            if (full_blocks(content.size()) > 0) {
+                item.digest = sha256_digest(content.data(), content.size());
                 (item.unchanged ? carried_large : new_large).push_back(i);
+            }
             progress.advance(content.size() / 1024);
         }
         std::sort(carried_large.begin(), carried_large.end(), [&](size_t a, size_t b) {
             return items_[a].before->inode.blocks_start < items_[b].before->inode.blocks_start;
         });
         for (size_t i : carried_large)
-            copy_large_file(items_[i]);
+            if (!reuse_identical_blocks(items_[i]))
+                copy_large_file(items_[i]);
         for (size_t i : new_large)
-            write_large_file(items_[i]);
+            if (!reuse_identical_blocks(items_[i]))
+                write_large_file(items_[i]);
         pack_and_write_fragments(files);
         progress.finish();
+    }
+
+    // Identical large files share their blocks, as mksquashfs stores them.
+    bool reuse_identical_blocks(Item& item) {
+        auto [it, inserted] = large_by_digest_.try_emplace(item.digest, &item);
+        if (inserted)
+            return false;
+        item.record.blocks_start = it->second->record.blocks_start;
+        item.record.block_sizes = it->second->record.block_sizes;
+        return true;
     }
 
     void copy_large_file(Item& item) {
@@ -728,6 +744,7 @@ class StableImageBuilder {
     uint64_t cursor_ = 0;
     std::vector<Item> items_;
     std::unordered_map<const Node*, size_t> item_of_;
+    std::unordered_map<std::string, const Item*> large_by_digest_;
     std::unique_ptr<sqfs_frag_table_t, SqfsObjectDeleter> fragments_;
     std::unique_ptr<sqfs_id_table_t, SqfsObjectDeleter> ids_;
     sqfs_u16 uid_index_ = 0, gid_index_ = 0;

@@ -105,13 +105,26 @@ class PublishRun {
         const std::string path = staging.file(snapshot_name(config_.repo, version_));
         config::ImageOptions image = config_.image;
         image.jobs = config_.jobs;
-        generator::write_image(*source, image, generator::choose_image_time(image, *source), path);
+        generator::write_image(*source, image, generator::choose_image_time(image, *source), path,
+                               layout_source());
         image_sha_ = sha512_of_file(path);
         image_bytes_ = fs::file_size(path);
         timings_["image"] = seconds_since(start);
         log_info("built " + snapshot_name(config_.repo, version_) + " (" +
                  format_bytes(image_bytes_) + ")");
         return path;
+    }
+
+    // The published current image: its layout is carried into the new one,
+    // which keeps the deltas to it small (issue #6, "stable layout").
+    std::string layout_source() const {
+        if (config_.image.layout != config::Layout::stable)
+            return "";
+        std::optional<Manifest> current = state_.current_manifest();
+        if (!current)
+            return "";
+        const std::string path = mirror_.path(current->current + ".sqfs");
+        return fs::exists(path) ? path : "";
     }
 
     bool already_current() const {

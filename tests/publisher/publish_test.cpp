@@ -87,13 +87,19 @@ TEST(Publish, ReverseDeltaArchive) {
                                         "test-20260103-20260102.sqdelta",
                                         "test-20260104-20260103.sqdelta", "test-20260104.sqfs"}));
     // The published deltas rebuild day 4 from each day's image, which
-    // `squashpub image` reproduces byte for byte.
+    // `squashpub image` reproduces byte for byte when given the same chain
+    // of --layout-from images the publisher used.
     fs::create_directories(f.path("reference"));
-    for (int day = 1; day <= 3; ++day)
-        ASSERT_EQ(squashpub({"image", "--quiet", "--rev", "d" + std::to_string(day), f.path("repo"),
-                             f.path("reference/test-" + PublisherFixture::version(day) + ".sqfs")})
-                      .exit_code,
-                  0);
+    auto reference = [&](int day) {
+        return f.path("reference/test-" + PublisherFixture::version(day) + ".sqfs");
+    };
+    for (int day = 1; day <= 3; ++day) {
+        std::vector<std::string> args = {"image", "--quiet", "--rev", "d" + std::to_string(day)};
+        if (day > 1)
+            args.insert(args.end(), {"--layout-from", reference(day - 1)});
+        args.insert(args.end(), {f.path("repo"), reference(day)});
+        ASSERT_EQ(squashpub(args).exit_code, 0);
+    }
     MirrorExpectations expect = f.expect();
     expect.archive_dir = f.path("reference");
     EXPECT_EQ(check_mirror(expect), "");

@@ -122,14 +122,10 @@ std::vector<std::string> walk(const fs::path& root) {
 
 } // namespace
 
-std::string compare_image_with_tree(const std::string& image, const std::string& tree,
-                                    const std::string& scratch) {
-    const std::string extracted = scratch + "/extracted";
-    fs::remove_all(extracted);
-    CommandResult unpack = run({"unsquashfs", "-no-xattrs", "-q", "-d", extracted, image});
-    if (unpack.exit_code != 0)
-        return "unsquashfs failed: " + unpack.output;
-    std::vector<std::string> want = walk(tree), got = walk(extracted);
+namespace {
+
+std::string compare_walks(const fs::path& tree, const fs::path& read) {
+    std::vector<std::string> want = walk(tree), got = walk(read);
     for (size_t i = 0; i < std::max(want.size(), got.size()); ++i) {
         std::string w = i < want.size() ? want[i] : "(nothing)";
         std::string g = i < got.size() ? got[i] : "(nothing)";
@@ -137,6 +133,68 @@ std::string compare_image_with_tree(const std::string& image, const std::string&
             return "tree has '" + w + "', image has '" + g + "'";
     }
     return "";
+}
+
+std::string compare_mounted(const std::string& image, const std::string& tree,
+                            const std::string& mountpoint) {
+    fs::create_directories(mountpoint);
+    CommandResult mount = run({"mount", "-t", "squashfs", "-o", "loop,ro", image, mountpoint});
+    if (mount.exit_code != 0)
+        return "the kernel refuses the image: " + mount.output;
+    std::string difference = compare_walks(tree, mountpoint);
+    run({"umount", mountpoint});
+    return difference;
+}
+
+} // namespace
+
+std::string compare_image_with_tree(const std::string& image, const std::string& tree,
+                                    const std::string& scratch, Reader reader) {
+    const std::string extracted = scratch + "/extracted";
+    fs::remove_all(extracted);
+    switch (reader) {
+    case Reader::unsquashfs: {
+        CommandResult unpack = run({"unsquashfs", "-no-xattrs", "-q", "-d", extracted, image});
+        if (unpack.exit_code != 0)
+            return "unsquashfs failed: " + unpack.output;
+        break;
+    }
+    case Reader::sqfs2tar: {
+        fs::create_directories(extracted);
+        CommandResult unpack = run({"sh", "-c",
+                                    "sqfs2tar --no-xattr '" + image + "' | tar -x -p -C '" +
+                                        extracted + "'"});
+        if (unpack.exit_code != 0)
+            return "sqfs2tar | tar failed: " + unpack.output;
+        // sqfs2tar archives the root directory's own entry too.
+        break;
+    }
+    case Reader::kernel:
+        return compare_mounted(image, tree, scratch + "/mounted");
+    }
+    return compare_walks(tree, extracted);
+}
+
+bool kernel_mounts_available() {
+    static const bool available = [] {
+        const std::string dir = (fs::temp_directory_path() /
+                                 ("squashpub-mount-probe-" + std::to_string(::getpid())))
+                                    .string();
+        fs::create_directories(dir + "/tree");
+        write_file(dir + "/tree/probe", "probe\n");
+        bool ok = run({"mksquashfs", dir + "/tree", dir + "/probe.sqfs", "-quiet", "-no-progress",
+                       "-noappend"})
+                      .exit_code == 0;
+        fs::create_directories(dir + "/mnt");
+        ok = ok && run({"mount", "-t", "squashfs", "-o", "loop,ro", dir + "/probe.sqfs",
+                        dir + "/mnt"})
+                           .exit_code == 0;
+        if (ok)
+            run({"umount", dir + "/mnt"});
+        fs::remove_all(dir);
+        return ok;
+    }();
+    return available;
 }
 
 } // namespace squashpub::test

@@ -37,10 +37,22 @@ inline constexpr const char* kNoDataMessage =
 void export_revision(const std::string& repository, const std::string& rev,
                      const std::string& directory);
 
-// Extracts an image with unsquashfs and compares it with a directory tree:
+// The readers an image must work with.
+enum class Reader {
+    unsquashfs, // squashfs-tools
+    sqfs2tar,   // squashfs-tools-ng (libsquashfs), through tar
+    kernel,     // a read-only loop mount
+};
+
+// Reads an image with `reader` and compares it with a directory tree:
 // types, permission bits, symlink targets, file contents, hard links.
 // Returns "" if equal, else a description of the first difference.
 std::string compare_image_with_tree(const std::string& image, const std::string& tree,
-                                    const std::string& scratch);
+                                    const std::string& scratch,
+                                    Reader reader = Reader::unsquashfs);
+
+// Whether this machine lets the tests loop-mount SquashFS images (root,
+// loop devices and the squashfs module); checked once.
+bool kernel_mounts_available();
 
 } // namespace squashpub::test
