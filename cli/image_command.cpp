@@ -110,8 +110,8 @@ int run_image(const Args& args) {
 
     log_verbose(source->describe() + ": tree read in " + clock.lap());
     const uint32_t mtime = generator::choose_image_time(image, *source);
-    const generator::ImageStats stats = generator::write_image(*source, image, mtime, output_path,
-                                                                 options.value("--layout-from").value_or(""));
+    const generator::ImageStats stats = generator::write_image(
+        *source, image, mtime, output_path, options.value("--layout-from").value_or(""));
     log_info(output_path + ": " + std::to_string(stats.inodes) + " inodes, " +
              std::to_string(stats.files) + " distinct files, " + format_bytes(stats.input_bytes) +
              " of content, image " + format_bytes(stats.image_bytes) + " (" +

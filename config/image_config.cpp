@@ -83,7 +83,8 @@ Timestamps parse_timestamps(const std::string& name, const std::string& subject)
         return Timestamps::carry;
     if (name == "revision")
         return Timestamps::revision;
-    throw UsageError(subject, "unknown timestamps policy '" + name + "' (expected carry or revision)");
+    throw UsageError(subject,
+                     "unknown timestamps policy '" + name + "' (expected carry or revision)");
 }
 
 ImageOptions read_image_options(JsonObject& image, const std::string& config_path) {

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "generator/image_frame.hpp"
 #include "generator/sqfs_codec_adapter.hpp"
 #include "generator/sqfs_fd_file.hpp"
 #include "generator/stable_image_writer.hpp"
@@ -26,8 +27,6 @@
 namespace squashpub::generator {
 namespace {
 
-constexpr uint64_t kDevBlockSize = 4096; // images are padded to this, like mksquashfs does
-
 struct InodeFree {
     void operator()(sqfs_inode_generic_t* inode) const { sqfs_free(inode); }
 };
@@ -43,9 +42,10 @@ struct NodeState {
     bool inode_written = false;
 };
 
+constexpr size_t kDevBlockSize = 4096; // the block writer's alignment unit, as in mksquashfs
+
 void check(int rc, const std::string& subject, const std::string& action) {
-    if (rc != 0)
-        throw Error(subject, action + " failed (libsquashfs error " + std::to_string(rc) + ")");
+    check_sqfs(rc, subject, action);
 }
 
 uint16_t type_bits(NodeKind kind) {
@@ -105,16 +105,7 @@ class ImageBuilder {
     }
 
     void start_super_block() {
-        const auto id = static_cast<SQFS_COMPRESSOR>(squashfs_compressor_id(options_.compressor));
-        check(sqfs_super_init(&super_, options_.block_size, mtime_, id), output_path_,
-              "superblock setup");
-        super_.flags |= SQFS_FLAG_NO_XATTRS;
-        check(sqfs_super_write(&super_, file_.get()), output_path_, "writing the superblock");
-        int written = compressor_->write_options(compressor_.get(), file_.get());
-        if (written < 0)
-            check(written, output_path_, "writing compressor options");
-        if (written > 0)
-            super_.flags |= SQFS_FLAG_COMPRESSOR_OPTIONS;
+        begin_image(super_, options_, mtime_, file_.get(), compressor_.get(), output_path_);
     }
 
     // File contents in directory order, as mksquashfs lays them out.
@@ -297,17 +288,7 @@ class ImageBuilder {
     }
 
     void finish_super_block() {
-        super_.bytes_used = file_->get_size(file_.get());
-        super_.modification_time = mtime_;
-        check(sqfs_super_write(&super_, file_.get()), output_path_, "superblock");
-        const uint64_t padding =
-            (kDevBlockSize - super_.bytes_used % kDevBlockSize) % kDevBlockSize;
-        if (padding) {
-            std::vector<uint8_t> zeros(padding);
-            check(file_->write_at(file_.get(), super_.bytes_used, zeros.data(), padding),
-                  output_path_, "padding");
-        }
-        stats_.image_bytes = super_.bytes_used + padding;
+        stats_.image_bytes = finish_image(super_, mtime_, file_.get(), output_path_);
     }
 
     const TreeSource& source_;

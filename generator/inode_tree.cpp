@@ -12,8 +12,7 @@ constexpr size_t kMaxDepth = 1024;
 class TreeWalker {
   public:
     TreeWalker(const StoredTable& inodes, const StoredTable& directories, uint32_t block_size,
-               const std::string& image_path,
-               const std::function<void(const WalkedInode&)>& visit)
+               const std::string& image_path, const std::function<void(const WalkedInode&)>& visit)
         : inodes_(inodes), directories_(directories), block_size_(block_size),
           image_path_(image_path), visit_(visit) {}
 
@@ -44,8 +43,7 @@ class TreeWalker {
             if (entry.name.empty() || entry.name == "." || entry.name == ".." ||
                 entry.name.find('/') != std::string::npos)
                 corrupt("directory '" + display(path) + "' has an invalid entry name");
-            walk(entry.inode_ref, path.empty() ? entry.name : path + "/" + entry.name,
-                 depth + 1);
+            walk(entry.inode_ref, path.empty() ? entry.name : path + "/" + entry.name, depth + 1);
         }
         open_directories_.erase(walked.record_offset);
     }

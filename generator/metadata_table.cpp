@@ -93,9 +93,9 @@ StoredTable store_table(std::string content, size_t raw_blocks, sqfs_compressor_
         if (i >= raw_blocks) {
             std::string out(size, '\0');
             sqfs_compressor_t* cmp = copies[worker].get();
-            const sqfs_s32 n = cmp->do_block(cmp, in, static_cast<sqfs_u32>(size),
-                                             reinterpret_cast<sqfs_u8*>(out.data()),
-                                             static_cast<sqfs_u32>(size));
+            const sqfs_s32 n =
+                cmp->do_block(cmp, in, static_cast<sqfs_u32>(size),
+                              reinterpret_cast<sqfs_u8*>(out.data()), static_cast<sqfs_u32>(size));
             if (n < 0)
                 throw Error("metadata table", "compression failed");
             if (n > 0 && static_cast<size_t>(n) < size) {
@@ -105,8 +105,7 @@ StoredTable store_table(std::string content, size_t raw_blocks, sqfs_compressor_
                 return;
             }
         }
-        table.stored_blocks[i] =
-            length_word(size, false) + content.substr(begin, size);
+        table.stored_blocks[i] = length_word(size, false) + content.substr(begin, size);
     });
     for (const std::string& block : table.stored_blocks) {
         table.block_starts.push_back(table.stored_size);

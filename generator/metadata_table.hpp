@@ -34,9 +34,8 @@ struct StoredTable {
 };
 
 // Decompresses in[0, size) into out[0, capacity); nullopt on failure.
-using Decompress =
-    std::function<std::optional<size_t>(const uint8_t* in, size_t size, uint8_t* out,
-                                        size_t capacity)>;
+using Decompress = std::function<std::optional<size_t>(const uint8_t* in, size_t size, uint8_t* out,
+                                                       size_t capacity)>;
 
 // Reads the metadata blocks in [start, end) of fd.
 StoredTable read_stored_table(int fd, const std::string& path, uint64_t start, uint64_t end,

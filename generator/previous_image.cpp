@@ -42,19 +42,18 @@ PreviousImage::PreviousImage(const std::string& path, const config::ImageOptions
       decompressor_(make_sqfs_compressor(options, true)) {
     auto decompress = [this](const uint8_t* in, size_t size, uint8_t* out,
                              size_t capacity) -> std::optional<size_t> {
-        const sqfs_s32 n = decompressor_->do_block(decompressor_.get(), in,
-                                                   static_cast<sqfs_u32>(size), out,
-                                                   static_cast<sqfs_u32>(capacity));
+        const sqfs_s32 n =
+            decompressor_->do_block(decompressor_.get(), in, static_cast<sqfs_u32>(size), out,
+                                    static_cast<sqfs_u32>(capacity));
         if (n <= 0)
             return std::nullopt;
         return static_cast<size_t>(n);
     };
     inodes_ = read_stored_table(fd_.get(), path, super_.inode_table_start,
                                 super_.directory_table_start, decompress, "inode table");
-    directories_ =
-        read_stored_table(fd_.get(), path, super_.directory_table_start,
-                          directory_table_end(fd_.get(), path, super_), decompress,
-                          "directory table");
+    directories_ = read_stored_table(fd_.get(), path, super_.directory_table_start,
+                                     directory_table_end(fd_.get(), path, super_), decompress,
+                                     "directory table");
     read_fragments(decompress);
     walk_inode_tree(inodes_, directories_, super_.root_inode_ref, super_.block_size, path,
                     [this](const WalkedInode& walked) { entries_.emplace(walked.path, walked); });
@@ -74,8 +73,8 @@ void PreviousImage::read_fragments(
         const uint64_t start = load_le64(raw);
         read_exact_at(fd_.get(), word, 2, start, path_);
         const uint64_t end = start + 2 + (load_le16(word) & 0x7FFF);
-        entries += read_stored_table(fd_.get(), path_, start, end, decompress, "fragment table")
-                       .content;
+        entries +=
+            read_stored_table(fd_.get(), path_, start, end, decompress, "fragment table").content;
     }
     if (entries.size() < uint64_t{count} * 16)
         throw Error(path_, "corrupt image: fragment table shorter than its entry count");
@@ -101,8 +100,8 @@ void PreviousImage::read_fragments(
                             reinterpret_cast<uint8_t*>(fragment.content.data()),
                             fragment.content.size());
         if (!n)
-            throw Error(path_,
-                        "corrupt image: fragment block " + std::to_string(i) + " does not decompress");
+            throw Error(path_, "corrupt image: fragment block " + std::to_string(i) +
+                                   " does not decompress");
         fragment.content.resize(*n);
     }
 }

@@ -48,8 +48,8 @@ class PreviousImage {
     std::string_view tail(const InodeRecord& file) const;
 
   private:
-    void read_fragments(const std::function<std::optional<size_t>(const uint8_t*, size_t,
-                                                                   uint8_t*, size_t)>& decompress);
+    void read_fragments(const std::function<std::optional<size_t>(const uint8_t*, size_t, uint8_t*,
+                                                                  size_t)>& decompress);
 
     std::string path_;
     UniqueFd fd_;

@@ -8,7 +8,7 @@
 namespace squashpub::generator {
 namespace {
 
-constexpr size_t kMaxRun = 256;          // entries under one listing header
+constexpr size_t kMaxRun = 256;            // entries under one listing header
 constexpr int32_t kMaxNumberDelta = 32767; // entry numbers are 16-bit offsets from the header's
 
 class Encoder {

@@ -5,6 +5,7 @@
 #include "core/parallel.hpp"
 #include "core/sha256.hpp"
 #include "generator/fragment_packer.hpp"
+#include "generator/image_frame.hpp"
 #include "generator/metadata_table.hpp"
 #include "generator/sqfs_fd_file.hpp"
 
@@ -21,7 +22,6 @@
 namespace squashpub::generator {
 namespace {
 
-constexpr uint64_t kDevBlockSize = 4096; // images are padded to this, like mksquashfs does
 constexpr uint32_t kUncompressedDataBit = 1u << 24;
 constexpr uint64_t kRegionSlackEighths = 1; // room for new directories: 1/8 of the region
 constexpr size_t kHotListingBytes = 2048;   // listings this large are rewritten, not logged
@@ -63,8 +63,7 @@ bool same_kind(const InodeRecord& record, NodeKind kind) {
 }
 
 void check(int rc, const std::string& subject, const std::string& action) {
-    if (rc != 0)
-        throw Error(subject, action + " failed (libsquashfs error " + std::to_string(rc) + ")");
+    check_sqfs(rc, subject, action);
 }
 
 class StableImageBuilder {
@@ -150,16 +149,7 @@ class StableImageBuilder {
     // ---- file data ------------------------------------------------------
 
     void start_super_block() {
-        const auto id = static_cast<SQFS_COMPRESSOR>(squashfs_compressor_id(options_.compressor));
-        check(sqfs_super_init(&super_, options_.block_size, mtime_, id), output_path_,
-              "superblock setup");
-        super_.flags |= SQFS_FLAG_NO_XATTRS;
-        check(sqfs_super_write(&super_, file_.get()), output_path_, "writing the superblock");
-        const int written = compressor_->write_options(compressor_.get(), file_.get());
-        if (written < 0)
-            check(written, output_path_, "writing compressor options");
-        if (written > 0)
-            super_.flags |= SQFS_FLAG_COMPRESSOR_OPTIONS;
+        begin_image(super_, options_, mtime_, file_.get(), compressor_.get(), output_path_);
         cursor_ = file_->get_size(file_.get());
     }
 
@@ -176,13 +166,15 @@ class StableImageBuilder {
 
     bool same_as_before(const Item& item, const std::string& content) const {
         const InodeRecord& old = item.before->inode;
-        if (old.file_size != content.size() || old.block_sizes.size() != full_blocks(content.size()))
+        if (old.file_size != content.size() ||
+            old.block_sizes.size() != full_blocks(content.size()))
             return false;
         const uint32_t bs = options_.block_size;
         for (size_t i = 0; i < old.block_sizes.size(); ++i)
             if (previous_->block_content(old, i) != std::string_view(content).substr(i * bs, bs))
                 return false;
-        return previous_->tail(old) == std::string_view(content).substr(old.block_sizes.size() * bs);
+        return previous_->tail(old) ==
+               std::string_view(content).substr(old.block_sizes.size() * bs);
     }
 
     // Large files' blocks first (unchanged ones copied in their previous
@@ -261,11 +253,9 @@ class StableImageBuilder {
     static uint32_t compress_block(sqfs_compressor_t* cmp, std::string_view data,
                                    std::string& stored) {
         stored.resize(data.size());
-        const sqfs_s32 n =
-            cmp->do_block(cmp, reinterpret_cast<const sqfs_u8*>(data.data()),
-                          static_cast<sqfs_u32>(data.size()),
-                          reinterpret_cast<sqfs_u8*>(stored.data()),
-                          static_cast<sqfs_u32>(stored.size()));
+        const sqfs_s32 n = cmp->do_block(
+            cmp, reinterpret_cast<const sqfs_u8*>(data.data()), static_cast<sqfs_u32>(data.size()),
+            reinterpret_cast<sqfs_u8*>(stored.data()), static_cast<sqfs_u32>(stored.size()));
         if (n < 0)
             throw Error("image", "block compression failed");
         if (n > 0 && static_cast<size_t>(n) < data.size()) {
@@ -280,7 +270,8 @@ class StableImageBuilder {
         const unsigned workers =
             std::max(1u, std::min<unsigned>(effective_jobs(options_.jobs), count));
         while (compressors_.size() < workers)
-            compressors_.emplace_back(static_cast<sqfs_compressor_t*>(sqfs_copy(compressor_.get())));
+            compressors_.emplace_back(
+                static_cast<sqfs_compressor_t*>(sqfs_copy(compressor_.get())));
         parallel_for(count, workers,
                      [&](size_t k, unsigned worker) { body(k, compressors_[worker].get()); });
     }
@@ -317,8 +308,8 @@ class StableImageBuilder {
             throw Error(output_path_, "cannot create the fragment table");
         for (size_t k = 0; k < blocks.size(); ++k) {
             sqfs_u32 index = 0;
-            check(sqfs_frag_table_append(fragments_.get(), cursor_, words[k], &index),
-                  output_path_, "fragment table");
+            check(sqfs_frag_table_append(fragments_.get(), cursor_, words[k], &index), output_path_,
+                  "fragment table");
             append(stored[k]);
         }
         size_t changed = 0;
@@ -428,8 +419,8 @@ class StableImageBuilder {
                 fill_common(item, extended ? InodeType::extended_file : InodeType::file,
                             item.unchanged);
             } else if (node.kind == NodeKind::symlink) {
-                item.unchanged = item.before &&
-                                 item.before->inode.symlink_target == node.symlink_target;
+                item.unchanged =
+                    item.before && item.before->inode.symlink_target == node.symlink_target;
                 item.record.symlink_target = node.symlink_target;
                 fill_common(item, InodeType::symlink, item.unchanged);
             } else {
@@ -495,8 +486,7 @@ class StableImageBuilder {
 
     // Returns the number of uncompressed blocks at the table's start.
     size_t lay_out_inode_table() {
-        const size_t previous_region =
-            previous_ ? previous_->inodes().leading_raw_blocks() : 0;
+        const size_t previous_region = previous_ ? previous_->inodes().leading_raw_blocks() : 0;
         size_t region = previous_region;
         bool carry = previous_ && region > 0 && place_directories(region, true);
         if (!carry) {
@@ -542,8 +532,8 @@ class StableImageBuilder {
                 continue;
             const WalkedInode* before = item.before;
             if (before && before->record_offset >= log_base &&
-                previous_table.compare(before->record_offset, before->record_size,
-                                       item.encoded) == 0) {
+                previous_table.compare(before->record_offset, before->record_size, item.encoded) ==
+                    0) {
                 item.record_offset = before->record_offset;
             } else {
                 item.record_offset = log_base + log.size();
@@ -577,8 +567,8 @@ class StableImageBuilder {
 
     bool within_compaction_limit(uint64_t total, uint64_t live, const std::string& what) const {
         const uint64_t dead = total - std::min(total, live);
-        log_verbose(output_path_ + ": " + what + " log: " + std::to_string(live) +
-                    " live bytes, " + std::to_string(dead) + " dead");
+        log_verbose(output_path_ + ": " + what + " log: " + std::to_string(live) + " live bytes, " +
+                    std::to_string(dead) + " dead");
         if (dead * 100 <= live * options_.compact_percent)
             return true;
         log_info(output_path_ + ": " + what + " log has " + std::to_string(dead) +
@@ -674,16 +664,15 @@ class StableImageBuilder {
                 const auto& old = previous_->directories().content;
                 const uint32_t old_size = item.before->inode.listing_size;
                 auto old_entries =
-                    old_size > 3 ? decode_listing(old, item.before->listing_offset, old_size - 3)
-                                 : std::optional<std::vector<ListingEntry>>(
-                                       std::vector<ListingEntry>{});
+                    old_size > 3
+                        ? decode_listing(old, item.before->listing_offset, old_size - 3)
+                        : std::optional<std::vector<ListingEntry>>(std::vector<ListingEntry>{});
                 if (old_entries && old_entries->size() == item.children.size()) {
                     same_entries = true;
                     for (size_t k = 0; k < item.children.size() && same_entries; ++k)
-                        same_entries =
-                            (*old_entries)[k].name == item.children[k].first &&
-                            (*old_entries)[k].basic_type ==
-                                basic_type(items_[item.children[k].second].node->kind);
+                        same_entries = (*old_entries)[k].name == item.children[k].first &&
+                                       (*old_entries)[k].basic_type ==
+                                           basic_type(items_[item.children[k].second].node->kind);
                 }
             }
             fill_common(item, size == 32 ? InodeType::directory : InodeType::extended_directory,
@@ -719,17 +708,7 @@ class StableImageBuilder {
     }
 
     void finish_super_block() {
-        super_.bytes_used = file_->get_size(file_.get());
-        super_.modification_time = mtime_;
-        check(sqfs_super_write(&super_, file_.get()), output_path_, "superblock");
-        const uint64_t padding =
-            (kDevBlockSize - super_.bytes_used % kDevBlockSize) % kDevBlockSize;
-        if (padding) {
-            std::vector<uint8_t> zeros(padding);
-            check(file_->write_at(file_.get(), super_.bytes_used, zeros.data(), padding),
-                  output_path_, "padding");
-        }
-        stats_.image_bytes = super_.bytes_used + padding;
+        stats_.image_bytes = finish_image(super_, mtime_, file_.get(), output_path_);
     }
 
     const TreeSource& source_;

@@ -17,8 +17,8 @@ namespace squashpub {
 namespace {
 
 namespace fs = std::filesystem;
-using test::compare_image_with_tree;
 using test::CommandResult;
+using test::compare_image_with_tree;
 using test::exists;
 using test::file_size;
 using test::kernel_mounts_available;
@@ -73,8 +73,8 @@ class EvolvingTree {
     std::string content(size_t size) {
         std::string text;
         while (text.size() < size)
-            text += "EAPI=8 KEYWORDS=\"~amd64\" SRC_URI=\"mirror://" + std::to_string(rng_()) +
-                    "\"\n";
+            text +=
+                "EAPI=8 KEYWORDS=\"~amd64\" SRC_URI=\"mirror://" + std::to_string(rng_()) + "\"\n";
         text.resize(size);
         return text;
     }
@@ -111,8 +111,8 @@ class EvolvingTree {
 constexpr int kGenerations = 12;
 
 std::vector<std::string> image_options(int generation) {
-    return {"--quiet", "--mtime", std::to_string(1750000000 + generation * 86400),
-            "--block-size", "4096"};
+    return {"--quiet", "--mtime", std::to_string(1750000000 + generation * 86400), "--block-size",
+            "4096"};
 }
 
 // Builds the chain: every generation's image with the previous one as
@@ -218,14 +218,14 @@ TEST(StableLayout, UnchangedEntriesKeepNumbersAndPositions) {
     EXPECT_EQ(after.find("cat0/aaa-new")->inode.inode_number, before.entries().size() + 1);
     // The point of it all: a far smaller delta than between fresh layouts.
     const std::string carried = dir.path() + "/carried.sqdelta", fresh = dir.path() + "/f.sqdelta";
-    ASSERT_EQ(squashpub({"delta", "--quiet", dir.path() + "/old.sqfs", dir.path() + "/new.sqfs",
-                         carried})
-                  .exit_code,
-              0);
-    ASSERT_EQ(squashpub({"delta", "--quiet", dir.path() + "/old.sqfs",
-                         dir.path() + "/fresh.sqfs", fresh})
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        squashpub({"delta", "--quiet", dir.path() + "/old.sqfs", dir.path() + "/new.sqfs", carried})
+            .exit_code,
+        0);
+    ASSERT_EQ(
+        squashpub({"delta", "--quiet", dir.path() + "/old.sqfs", dir.path() + "/fresh.sqfs", fresh})
+            .exit_code,
+        0);
     EXPECT_LT(file_size(carried) * 2, file_size(fresh));
 }
 
@@ -238,9 +238,9 @@ TEST(StableLayout, BadLayoutFromIsAnErrorNamingTheFile) {
     EXPECT_EQ(junk.exit_code, 1);
     EXPECT_NE(junk.output.find("junk.sqfs"), std::string::npos) << junk.output;
     EXPECT_FALSE(exists(dir.path() + "/out.sqfs"));
-    CommandResult missing = squashpub({"image", "--quiet", "--layout-from",
-                                       dir.path() + "/none.sqfs", dir.path() + "/tree",
-                                       dir.path() + "/out.sqfs"});
+    CommandResult missing =
+        squashpub({"image", "--quiet", "--layout-from", dir.path() + "/none.sqfs",
+                   dir.path() + "/tree", dir.path() + "/out.sqfs"});
     EXPECT_NE(missing.exit_code, 0);
     EXPECT_NE(missing.output.find("none.sqfs"), std::string::npos) << missing.output;
     CommandResult classic =

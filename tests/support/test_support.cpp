@@ -161,9 +161,8 @@ std::string compare_image_with_tree(const std::string& image, const std::string&
     }
     case Reader::sqfs2tar: {
         fs::create_directories(extracted);
-        CommandResult unpack = run({"sh", "-c",
-                                    "sqfs2tar --no-xattr '" + image + "' | tar -x -p -C '" +
-                                        extracted + "'"});
+        CommandResult unpack = run(
+            {"sh", "-c", "sqfs2tar --no-xattr '" + image + "' | tar -x -p -C '" + extracted + "'"});
         if (unpack.exit_code != 0)
             return "sqfs2tar | tar failed: " + unpack.output;
         // sqfs2tar archives the root directory's own entry too.
@@ -177,18 +176,18 @@ std::string compare_image_with_tree(const std::string& image, const std::string&
 
 bool kernel_mounts_available() {
     static const bool available = [] {
-        const std::string dir = (fs::temp_directory_path() /
-                                 ("squashpub-mount-probe-" + std::to_string(::getpid())))
-                                    .string();
+        const std::string dir =
+            (fs::temp_directory_path() / ("squashpub-mount-probe-" + std::to_string(::getpid())))
+                .string();
         fs::create_directories(dir + "/tree");
         write_file(dir + "/tree/probe", "probe\n");
         bool ok = run({"mksquashfs", dir + "/tree", dir + "/probe.sqfs", "-quiet", "-no-progress",
                        "-noappend"})
                       .exit_code == 0;
         fs::create_directories(dir + "/mnt");
-        ok = ok && run({"mount", "-t", "squashfs", "-o", "loop,ro", dir + "/probe.sqfs",
-                        dir + "/mnt"})
-                           .exit_code == 0;
+        ok = ok &&
+             run({"mount", "-t", "squashfs", "-o", "loop,ro", dir + "/probe.sqfs", dir + "/mnt"})
+                     .exit_code == 0;
         if (ok)
             run({"umount", dir + "/mnt"});
         fs::remove_all(dir);

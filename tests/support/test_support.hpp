@@ -48,8 +48,7 @@ enum class Reader {
 // types, permission bits, symlink targets, file contents, hard links.
 // Returns "" if equal, else a description of the first difference.
 std::string compare_image_with_tree(const std::string& image, const std::string& tree,
-                                    const std::string& scratch,
-                                    Reader reader = Reader::unsquashfs);
+                                    const std::string& scratch, Reader reader = Reader::unsquashfs);
 
 // Whether this machine lets the tests loop-mount SquashFS images (root,
 // loop devices and the squashfs module); checked once.
