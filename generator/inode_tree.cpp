@@ -17,6 +17,11 @@ class TreeWalker {
           image_path_(image_path), visit_(visit) {}
 
     void walk(uint64_t ref, const std::string& path, size_t depth) {
+        // Every name takes at least 9 bytes of listing: more visits than
+        // that means directories shared between parents (a crafted image
+        // that would otherwise take exponential time).
+        if (++visits_ > directories_.content.size() / 9 + 1)
+            corrupt("directory tree has more entries than its listings can hold");
         WalkedInode walked = read_inode(ref, path);
         if (!walked.inode.is_directory()) {
             visit_(walked);
@@ -75,6 +80,7 @@ class TreeWalker {
     const std::string& image_path_;
     const std::function<void(const WalkedInode&)>& visit_;
     std::set<uint64_t> open_directories_;
+    uint64_t visits_ = 0;
 };
 
 } // namespace

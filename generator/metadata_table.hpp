@@ -4,11 +4,7 @@
 // stored compressed or not behind a 16-bit length word. A record's
 // reference is (on-disk start of its block) << 16 | offset in the block.
 //
-// The stable layout needs positions before compression and blocks that may
-// be forced uncompressed (their on-disk size is then fixed), so tables are
-// built here rather than with libsquashfs's meta writer.
-
-#include "generator/sqfs_codec_adapter.hpp"
+// Reading one back is here; writing one is metadata_table_writer's.
 
 #include <cstdint>
 #include <functional>
@@ -24,7 +20,7 @@ struct StoredTable {
     std::vector<uint64_t> block_starts; // on-disk offset of each block, from the table start
     std::vector<bool> block_compressed;
     uint64_t stored_size = 0;
-    std::vector<std::string> stored_blocks; // length word and data (store_table only)
+    std::vector<std::string> stored_blocks; // length word and data (written tables only)
 
     // The content offset a reference points at, or nullopt if no block
     // starts there.
@@ -40,16 +36,5 @@ using Decompress = std::function<std::optional<size_t>(const uint8_t* in, size_t
 // Reads the metadata blocks in [start, end) of fd.
 StoredTable read_stored_table(int fd, const std::string& path, uint64_t start, uint64_t end,
                               const Decompress& decompress, const std::string& what);
-
-// Compresses content into a table: the first raw_blocks blocks are stored
-// uncompressed, the rest compressed where that makes them smaller.
-StoredTable store_table(std::string content, size_t raw_blocks, sqfs_compressor_t* compressor,
-                        unsigned jobs);
-
-// The reference of a content offset in a stored table.
-uint64_t table_ref(const StoredTable& table, uint64_t content_offset);
-
-// The on-disk bytes of a table made by store_table.
-std::string stored_bytes(const StoredTable& table);
 
 } // namespace squashpub::generator

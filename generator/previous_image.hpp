@@ -7,6 +7,7 @@
 #include "config/image_config.hpp"
 #include "core/files.hpp"
 #include "generator/inode_tree.hpp"
+#include "generator/sqfs_codec_adapter.hpp"
 #include "generator/squashfs_super.hpp"
 
 #include <memory>

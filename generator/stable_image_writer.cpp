@@ -6,7 +6,7 @@
 #include "core/sha256.hpp"
 #include "generator/fragment_packer.hpp"
 #include "generator/image_frame.hpp"
-#include "generator/metadata_table.hpp"
+#include "generator/metadata_table_writer.hpp"
 #include "generator/sqfs_fd_file.hpp"
 
 #include <algorithm>
