@@ -4,14 +4,14 @@
 
 namespace squashpub::generator {
 
-FragmentPacker::FragmentPacker(uint32_t block_size, const PreviousImage* previous)
+FragmentPacker::FragmentPacker(uint32_t block_size, PreviousImage* previous)
     : block_size_(block_size) {
     if (!previous)
         return;
-    const auto& fragments = previous->fragments();
-    slots_.resize(fragments.size());
-    for (size_t i = 0; i < fragments.size(); ++i) {
-        slots_[i].block.content = fragments[i].content;
+    const size_t count = previous->fragments().size();
+    slots_.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+        slots_[i].block.content = previous->take_fragment_content(static_cast<uint32_t>(i));
         slots_[i].block.carried_from = static_cast<int64_t>(i);
         slots_[i].block.changed = false;
     }

@@ -32,8 +32,9 @@ struct FragmentBlock {
 
 class FragmentPacker {
   public:
-    // previous may be null (a fresh layout).
-    FragmentPacker(uint32_t block_size, const PreviousImage* previous);
+    // previous may be null (a fresh layout); its fragment contents are
+    // taken over, not copied.
+    FragmentPacker(uint32_t block_size, PreviousImage* previous);
 
     // Keeps an unchanged tail where the previous image had it. Call for
     // every kept tail before placing any new one.

@@ -166,6 +166,10 @@ std::string_view PreviousImage::tail(const InodeRecord& file) const {
     return std::string_view(content).substr(file.fragment_offset, size);
 }
 
+std::string PreviousImage::take_fragment_content(uint32_t index) {
+    return std::move(fragments_.at(index).content);
+}
+
 std::unique_ptr<PreviousImage> load_previous_image(const std::string& path,
                                                    const config::ImageOptions& options) {
     UniqueFd fd = open_for_reading(path);

@@ -47,6 +47,9 @@ class PreviousImage {
     std::string block_content(const InodeRecord& file, size_t index) const;
     // The part of a file kept in a fragment (empty if none).
     std::string_view tail(const InodeRecord& file) const;
+    // Hands fragment block index's content over (to the packer, which
+    // keeps what did not change): tail() cannot read that block afterwards.
+    std::string take_fragment_content(uint32_t index);
 
   private:
     void read_fragments(const std::function<std::optional<size_t>(const uint8_t*, size_t, uint8_t*,

@@ -69,7 +69,7 @@ void check(int rc, const std::string& subject, const std::string& action) {
 class StableImageBuilder {
   public:
     StableImageBuilder(const TreeSource& source, const config::ImageOptions& options,
-                       uint32_t mtime, const PreviousImage* previous, int fd,
+                       uint32_t mtime, PreviousImage* previous, int fd,
                        const std::string& output_path)
         : source_(source), options_(options), mtime_(mtime), previous_(previous),
           output_path_(output_path), file_(make_sqfs_fd_file(fd)),
@@ -333,7 +333,7 @@ class StableImageBuilder {
     // Packs every file's tail, keeping unchanged ones where previous had
     // them (previous may be null: a fresh packing in tree order).
     std::vector<FragmentBlock> pack_tails(const std::vector<size_t>& files,
-                                          const PreviousImage* previous) {
+                                          PreviousImage* previous) {
         FragmentPacker packer(options_.block_size, previous);
         for (size_t i : files) {
             Item& item = items_[i];
@@ -722,7 +722,7 @@ class StableImageBuilder {
     const TreeSource& source_;
     const config::ImageOptions& options_;
     uint32_t mtime_;
-    const PreviousImage* previous_;
+    PreviousImage* previous_;
     std::string output_path_;
     SqfsFilePtr file_;
     SqfsCompressorPtr compressor_;
@@ -744,7 +744,7 @@ class StableImageBuilder {
 } // namespace
 
 ImageStats write_stable_image(const TreeSource& source, const config::ImageOptions& options,
-                              uint32_t mtime, const PreviousImage* previous, int fd,
+                              uint32_t mtime, PreviousImage* previous, int fd,
                               const std::string& output_path) {
     return StableImageBuilder(source, options, mtime, previous, fd, output_path).build();
 }

@@ -26,7 +26,7 @@ namespace squashpub::generator {
 
 // previous may be null: the image then starts a fresh stable layout.
 ImageStats write_stable_image(const TreeSource& source, const config::ImageOptions& options,
-                              uint32_t mtime, const PreviousImage* previous, int fd,
+                              uint32_t mtime, PreviousImage* previous, int fd,
                               const std::string& output_path);
 
 } // namespace squashpub::generator
