@@ -48,14 +48,14 @@ class Scanner {
         const StoredTable directories =
             read_table(s.directory_table_start, directory_end, "directory table");
 
-        std::string fragment_entries = read_indexed_blocks(fragment_index, "fragment table");
-        read_indexed_blocks(export_index, "export table");
-        read_indexed_blocks(id_index, "id table");
+        const std::string fragment_entries = read_indexed(fragment_index, "fragment table").content;
+        read_indexed(export_index, "export table");
+        read_indexed(id_index, "id table");
         if (xattr_kv_start != kNoTable) {
-            read_metadata_run(xattr_kv_start,
-                              xattr_index.empty() ? s.xattr_id_table_start : xattr_index.front(),
-                              "xattr table");
-            read_indexed_blocks(xattr_index, "xattr id table");
+            read_table(xattr_kv_start,
+                       xattr_index.empty() ? s.xattr_id_table_start : xattr_index.front(),
+                       "xattr table");
+            read_indexed(xattr_index, "xattr id table");
         }
 
         add_fragment_blocks(fragment_entries);
@@ -113,54 +113,6 @@ class Scanner {
         return index;
     }
 
-    // Reads one metadata block at offset, records it if compressed, and
-    // returns its decompressed content; next receives the following offset.
-    std::string read_metadata_block(uint64_t offset, uint64_t& next, const std::string& what) {
-        check_range(offset, 2, what + " block header");
-        uint8_t word_raw[2];
-        read_exact_at(fd_, word_raw, 2, offset, path_);
-        const uint16_t word = load_le16(word_raw);
-        const uint32_t size = word & 0x7FFF;
-        if (size == 0 || size > kMetadataBlockSize)
-            corrupt(what + " block with size " + std::to_string(size), offset);
-        check_range(offset + 2, size, what + " block");
-        std::string stored(size, '\0');
-        read_exact_at(fd_, stored.data(), size, offset + 2, path_);
-        next = offset + 2 + size;
-        if (word & 0x8000)
-            return stored;
-        scan_.regions.push_back({offset + 2, size, RegionKind::metadata});
-        std::string plain(kMetadataBlockSize, '\0');
-        auto n = codec_.decompress(reinterpret_cast<const uint8_t*>(stored.data()), size,
-                                   reinterpret_cast<uint8_t*>(plain.data()), plain.size());
-        if (!n)
-            corrupt(what + " block does not decompress", offset);
-        plain.resize(*n);
-        return plain;
-    }
-
-    std::string read_metadata_run(uint64_t start, uint64_t end, const std::string& what) {
-        if (start > end)
-            corrupt(what + " ends before it starts", start);
-        std::string content;
-        uint64_t offset = start;
-        while (offset < end) {
-            content += read_metadata_block(offset, offset, what);
-            if (offset > end)
-                corrupt(what + " overruns the next table", offset);
-        }
-        return content;
-    }
-
-    std::string read_indexed_blocks(const std::vector<uint64_t>& index, const std::string& what) {
-        std::string content;
-        for (uint64_t start : index) {
-            uint64_t next = 0;
-            content += read_metadata_block(start, next, what);
-        }
-        return content;
-    }
-
     void add_fragment_blocks(const std::string& entries) {
         const auto* p = reinterpret_cast<const uint8_t*>(entries.data());
         if (entries.size() < uint64_t{super().fragment_count} * 16)
@@ -181,20 +133,27 @@ class Scanner {
     StoredTable read_table(uint64_t start, uint64_t end, const std::string& what) {
         if (start > end)
             corrupt(what + " ends before it starts", start);
-        StoredTable table = read_stored_table(
-            fd_, path_, start, end,
-            [this](const uint8_t* in, size_t size, uint8_t* out, size_t capacity) {
-                return codec_.decompress(in, size, out, capacity);
-            },
-            what);
-        for (size_t i = 0; i < table.block_starts.size(); ++i) {
-            const uint64_t next =
-                i + 1 < table.block_starts.size() ? table.block_starts[i + 1] : table.stored_size;
+        check_range(start, end - start, what);
+        return record_regions(read_stored_table(fd_, path_, start, end, decompress(), what), start);
+    }
+
+    // The blocks an index points at, their compressed ones recorded.
+    StoredTable read_indexed(const std::vector<uint64_t>& index, const std::string& what) {
+        return record_regions(
+            read_indexed_table(fd_, path_, index, super().bytes_used, decompress(), what), 0);
+    }
+
+    Decompress decompress() {
+        return [this](const uint8_t* in, size_t size, uint8_t* out, size_t capacity) {
+            return codec_.decompress(in, size, out, capacity);
+        };
+    }
+
+    StoredTable record_regions(StoredTable table, uint64_t base) {
+        for (size_t i = 0; i < table.block_starts.size(); ++i)
             if (table.block_compressed[i])
-                scan_.regions.push_back({start + table.block_starts[i] + 2,
-                                         static_cast<uint32_t>(next - table.block_starts[i] - 2),
-                                         RegionKind::metadata});
-        }
+                scan_.regions.push_back(
+                    {base + table.block_starts[i] + 2, table.block_sizes[i], RegionKind::metadata});
         return table;
     }
 

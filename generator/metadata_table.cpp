@@ -30,41 +30,61 @@ size_t StoredTable::leading_raw_blocks() const {
     return count;
 }
 
+namespace {
+
+// Reads the block at offset, which must end by end, into table (whose
+// block starts count from base); returns the offset after it.
+uint64_t read_block_into(StoredTable& table, int fd, const std::string& path, uint64_t base,
+                         uint64_t offset, uint64_t end, const Decompress& decompress,
+                         const std::string& what) {
+    uint8_t word_raw[2];
+    if (offset > end || end - offset < 2)
+        throw Error(path, "corrupt image: " + what + " ends inside a block header");
+    read_exact_at(fd, word_raw, 2, offset, path);
+    const uint16_t word = load_le16(word_raw);
+    const size_t size = word & ~kUncompressedBit;
+    if (size == 0 || size > kMetadataBlockSize || size > end - offset - 2)
+        throw Error(path, "corrupt image: " + what + " block at offset " + std::to_string(offset) +
+                              " has a bad size");
+    std::string stored(size, '\0');
+    read_exact_at(fd, stored.data(), size, offset + 2, path);
+    if (table.content.size() % kMetadataBlockSize != 0)
+        throw Error(path, "corrupt image: " + what + " has a short block before its last");
+    const bool compressed = !(word & kUncompressedBit);
+    table.block_starts.push_back(offset - base);
+    table.block_compressed.push_back(compressed);
+    table.block_sizes.push_back(static_cast<uint32_t>(size));
+    table.stored_size += 2 + size;
+    if (!compressed) {
+        table.content += stored;
+        return offset + 2 + size;
+    }
+    std::string plain(kMetadataBlockSize, '\0');
+    const auto n = decompress(reinterpret_cast<const uint8_t*>(stored.data()), size,
+                              reinterpret_cast<uint8_t*>(plain.data()), plain.size());
+    if (!n || *n == 0)
+        throw Error(path, "corrupt image: " + what + " block at offset " + std::to_string(offset) +
+                              " does not decompress");
+    table.content.append(plain.data(), *n);
+    return offset + 2 + size;
+}
+
+} // namespace
+
 StoredTable read_stored_table(int fd, const std::string& path, uint64_t start, uint64_t end,
                               const Decompress& decompress, const std::string& what) {
     StoredTable table;
-    uint64_t offset = start;
-    std::string stored, plain(kMetadataBlockSize, '\0');
-    while (offset < end) {
-        uint8_t word_raw[2];
-        if (end - offset < 2)
-            throw Error(path, "corrupt image: " + what + " ends inside a block header");
-        read_exact_at(fd, word_raw, 2, offset, path);
-        const uint16_t word = load_le16(word_raw);
-        const size_t size = word & ~kUncompressedBit;
-        if (size == 0 || size > kMetadataBlockSize || size > end - offset - 2)
-            throw Error(path, "corrupt image: " + what + " block at offset " +
-                                  std::to_string(offset) + " has a bad size");
-        stored.resize(size);
-        read_exact_at(fd, stored.data(), size, offset + 2, path);
-        const bool compressed = !(word & kUncompressedBit);
-        if (!table.content.empty() && table.content.size() % kMetadataBlockSize != 0)
-            throw Error(path, "corrupt image: " + what + " has a short block before its last");
-        table.block_starts.push_back(offset - start);
-        table.block_compressed.push_back(compressed);
-        if (compressed) {
-            const auto n = decompress(reinterpret_cast<const uint8_t*>(stored.data()), size,
-                                      reinterpret_cast<uint8_t*>(plain.data()), plain.size());
-            if (!n || *n == 0)
-                throw Error(path, "corrupt image: " + what + " block at offset " +
-                                      std::to_string(offset) + " does not decompress");
-            table.content.append(plain.data(), *n);
-        } else {
-            table.content += stored;
-        }
-        offset += 2 + size;
-    }
-    table.stored_size = offset - start;
+    for (uint64_t offset = start; offset < end;)
+        offset = read_block_into(table, fd, path, start, offset, end, decompress, what);
+    return table;
+}
+
+StoredTable read_indexed_table(int fd, const std::string& path, const std::vector<uint64_t>& index,
+                               uint64_t limit, const Decompress& decompress,
+                               const std::string& what) {
+    StoredTable table;
+    for (uint64_t start : index)
+        read_block_into(table, fd, path, 0, start, limit, decompress, what);
     return table;
 }
 

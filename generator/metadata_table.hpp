@@ -19,6 +19,7 @@ struct StoredTable {
     std::string content;                // uncompressed, all blocks concatenated
     std::vector<uint64_t> block_starts; // on-disk offset of each block, from the table start
     std::vector<bool> block_compressed;
+    std::vector<uint32_t> block_sizes; // stored bytes of each block, length word not counted
     uint64_t stored_size = 0;
     std::vector<std::string> stored_blocks; // length word and data (written tables only)
 
@@ -36,5 +37,12 @@ using Decompress = std::function<std::optional<size_t>(const uint8_t* in, size_t
 // Reads the metadata blocks in [start, end) of fd.
 StoredTable read_stored_table(int fd, const std::string& path, uint64_t start, uint64_t end,
                               const Decompress& decompress, const std::string& what);
+
+// Reads the one metadata block each index entry points at (the fragment,
+// export and id tables), none reaching past limit. Block starts are
+// offsets in the file.
+StoredTable read_indexed_table(int fd, const std::string& path, const std::vector<uint64_t>& index,
+                               uint64_t limit, const Decompress& decompress,
+                               const std::string& what);
 
 } // namespace squashpub::generator

@@ -53,6 +53,7 @@ StoredTable store_table(std::string content, size_t raw_blocks, sqfs_compressor_
     });
     for (const std::string& block : table.stored_blocks) {
         table.block_starts.push_back(table.stored_size);
+        table.block_sizes.push_back(static_cast<uint32_t>(block.size() - 2));
         table.stored_size += block.size();
     }
     table.content = std::move(content);

@@ -66,16 +66,15 @@ void PreviousImage::read_fragments(
     if (count == 0)
         return;
     const uint64_t blocks = (uint64_t{count} * 16 + kMetadataBlockSize - 1) / kMetadataBlockSize;
-    std::string entries;
+    std::vector<uint64_t> index(blocks);
     for (uint64_t b = 0; b < blocks; ++b) {
-        uint8_t raw[8], word[2];
+        uint8_t raw[8];
         read_exact_at(fd_.get(), raw, 8, super_.fragment_table_start + 8 * b, path_);
-        const uint64_t start = load_le64(raw);
-        read_exact_at(fd_.get(), word, 2, start, path_);
-        const uint64_t end = start + 2 + (load_le16(word) & 0x7FFF);
-        entries +=
-            read_stored_table(fd_.get(), path_, start, end, decompress, "fragment table").content;
+        index[b] = load_le64(raw);
     }
+    const std::string entries =
+        read_indexed_table(fd_.get(), path_, index, super_.bytes_used, decompress, "fragment table")
+            .content;
     if (entries.size() < uint64_t{count} * 16)
         throw Error(path_, "corrupt image: fragment table shorter than its entry count");
     fragments_.resize(count);
