@@ -73,6 +73,22 @@ def tool_version(argv):
         return "missing"
 
 
+def make_keyring(work):
+    home = os.path.join(work, "gnupg")
+    os.makedirs(home, mode=0o700)
+    with open(os.path.join(home, "gpg.conf"), "w") as conf:
+        conf.write("personal-digest-preferences SHA512\n")
+    env = dict(os.environ, GNUPGHOME=home)
+    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key",
+                    "bench <bench@example.org>", "ed25519", "sign", "1y"], env=env, check=True,
+                   capture_output=True)
+    listing = subprocess.run(["gpg", "--list-secret-keys", "--with-colons"], env=env, check=True,
+                             capture_output=True, text=True).stdout
+    fingerprint = next(line.split(":")[9] for line in listing.splitlines()
+                       if line.startswith("fpr:"))
+    return home, fingerprint
+
+
 def write_results(name, results):
     path = os.path.join(ROOT, "bench", "results", name)
     with open(path, "w") as out:
