@@ -17,7 +17,8 @@ const char* kHelp = R"(usage: squashpub image [options] SOURCE OUTPUT.sqfs
 
 Builds a reproducible SquashFS 4.0 image. SOURCE is a checkout directory
 (taken as it is on disk, .git skipped), or with --rev a git repository,
-bare or not, read straight from its object store.
+bare or not, read straight from its object store; files are as a fresh
+checkout of REV has them (.gitattributes eol/text and ident applied).
 
 Options:
   --config FILE        read the "image" section of a squashpub config file

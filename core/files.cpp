@@ -138,10 +138,13 @@ std::string default_temp_root() {
 
 AtomicOutput::AtomicOutput(std::string final_path) : final_path_(std::move(final_path)) {
     cleanup::install_signal_handlers();
-    std::filesystem::path final_fs(final_path_);
-    std::string pattern =
-        (final_fs.parent_path().empty() ? std::filesystem::path(".") : final_fs.parent_path()) /
-        ("." + final_fs.filename().string() + ".tmp.XXXXXX");
+    const std::filesystem::path final_fs(final_path_);
+    // Appended, not `"." + filename()`: GCC 12 at -O3 warns falsely
+    // (-Wrestrict) on prepending a literal to a temporary string.
+    std::string temp_name = ".";
+    temp_name += final_fs.filename().string();
+    temp_name += ".tmp.XXXXXX";
+    const std::string pattern = std::filesystem::path(parent_directory(final_path_)) / temp_name;
     std::vector<char> name(pattern.begin(), pattern.end());
     name.push_back('\0');
     int fd = ::mkostemp(name.data(), O_CLOEXEC);

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "generator/checkout_filter.hpp"
 
 #include <git2.h>
 
@@ -39,15 +40,27 @@ using BlobPtr = GitPtr<git_blob, git_blob_free>;
 using OdbPtr = GitPtr<git_odb, git_odb_free>;
 using RepoPtr = GitPtr<git_repository, git_repository_free>;
 
+// A converted file's locator: the blob id, a newline, the path whose
+// checkout filters convert it (ids have no newline; paths come after it).
+std::string converted_locator(const std::string& blob_id, const std::string& path) {
+    return blob_id + "\n" + path;
+}
+
 class TreeReader {
   public:
-    TreeReader(git_repository* repo, std::string subject, const ExcludeRules& exclude)
-        : repo_(repo), subject_(std::move(subject)), exclude_(exclude) {
+    TreeReader(git_repository* repo, std::string subject, const ExcludeRules& exclude,
+               const CheckoutFilter& filter)
+        : repo_(repo), subject_(std::move(subject)), exclude_(exclude), filter_(filter) {
         if (git_repository_odb(odb_.out(), repo_) != 0)
             throw Error(subject_, "cannot open object database: " + last_git_error());
     }
 
-    void fill(Node& directory, const git_tree* tree, const std::string& relative) {
+    // attributes_in_scope: a .gitattributes (or a repository-wide rule)
+    // applies to this directory, so its files may need checkout filters.
+    void fill(Node& directory, const git_tree* tree, const std::string& relative,
+              bool attributes_in_scope) {
+        attributes_in_scope =
+            attributes_in_scope || git_tree_entry_byname(tree, ".gitattributes") != nullptr;
         const size_t count = git_tree_entrycount(tree);
         for (size_t i = 0; i < count; ++i) {
             const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
@@ -57,13 +70,13 @@ class TreeReader {
             const bool is_directory = mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT;
             if (exclude_.excludes(path, is_directory))
                 continue;
-            directory.children.push_back({name, node_for(entry, mode, path)});
+            directory.children.push_back({name, node_for(entry, mode, path, attributes_in_scope)});
         }
     }
 
   private:
     std::shared_ptr<Node> node_for(const git_tree_entry* entry, git_filemode_t mode,
-                                   const std::string& path) {
+                                   const std::string& path, bool attributes_in_scope) {
         const git_oid* id = git_tree_entry_id(entry);
         switch (mode) {
         case GIT_FILEMODE_TREE: {
@@ -71,7 +84,7 @@ class TreeReader {
             if (git_tree_lookup(subtree.out(), repo_, id) != 0)
                 throw Error(subject_ + ":" + path, "cannot read tree: " + last_git_error());
             auto node = Node::directory();
-            fill(*node, subtree.get(), path);
+            fill(*node, subtree.get(), path, attributes_in_scope);
             return node;
         }
         case GIT_FILEMODE_COMMIT:
@@ -84,30 +97,51 @@ class TreeReader {
             const auto* data = static_cast<const char*>(git_blob_rawcontent(blob.get()));
             return Node::symlink(std::string(data, git_blob_rawsize(blob.get())));
         }
-        default: {
-            size_t size = 0;
-            git_object_t type;
-            if (git_odb_read_header(&size, &type, odb_.get(), id) != 0)
+        default:
+            return file_node(id, mode == GIT_FILEMODE_BLOB_EXECUTABLE, path, attributes_in_scope);
+        }
+    }
+
+    // The file as a checkout has it. Only files with checkout filters are
+    // inflated here (for their converted size); the rest need the header.
+    std::shared_ptr<Node> file_node(const git_oid* id, bool executable, const std::string& path,
+                                    bool attributes_in_scope) {
+        const std::string blob_id = git_oid_tostr_s(id);
+        if (attributes_in_scope && filter_.may_convert(path)) {
+            BlobPtr blob;
+            if (git_blob_lookup(blob.out(), repo_, id) != 0)
                 throw Error(subject_ + ":" + path, "cannot read blob: " + last_git_error());
-            return Node::file(size, mode == GIT_FILEMODE_BLOB_EXECUTABLE, git_oid_tostr_s(id));
+            if (auto converted = filter_.convert(blob.get(), path))
+                return Node::file(converted->size(), executable, converted_locator(blob_id, path));
+            return Node::file(git_blob_rawsize(blob.get()), executable, blob_id);
         }
-        }
+        size_t size = 0;
+        git_object_t type;
+        if (git_odb_read_header(&size, &type, odb_.get(), id) != 0)
+            throw Error(subject_ + ":" + path, "cannot read blob: " + last_git_error());
+        return Node::file(size, executable, blob_id);
     }
 
     git_repository* repo_;
     std::string subject_;
     const ExcludeRules& exclude_;
+    const CheckoutFilter& filter_;
     OdbPtr odb_;
 };
+
+void stream_chunks(const uint8_t* data, uint64_t size,
+                   const std::function<void(const uint8_t*, size_t)>& sink) {
+    constexpr uint64_t kChunk = 1 << 20;
+    for (uint64_t offset = 0; offset < size; offset += kChunk)
+        sink(data + offset, static_cast<size_t>(std::min(kChunk, size - offset)));
+}
 
 } // namespace
 
 GitSource::GitSource(std::string repository, std::string revision, const ExcludeRules& exclude)
     : repository_(std::move(repository)), revision_(std::move(revision)) {
     ensure_libgit2();
-    if (git_repository_open_ext(&repo_, repository_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH,
-                                nullptr) != 0)
-        throw Error(repository_, "not a git repository: " + last_git_error());
+    repo_ = open_for_checkout_filters(repository_);
     ObjectPtr object;
     if (git_revparse_single(object.out(), repo_, revision_.c_str()) != 0)
         throw Error(repository_, "unknown revision '" + revision_ + "': " + last_git_error());
@@ -120,8 +154,10 @@ GitSource::GitSource(std::string repository, std::string revision, const Exclude
     TreePtr tree;
     if (git_commit_tree(tree.out(), commit) != 0)
         throw Error(describe(), "cannot read the commit's tree: " + last_git_error());
+    filter_ = std::make_unique<CheckoutFilter>(repo_, *git_commit_id(commit), describe());
     root_ = Node::directory();
-    TreeReader(repo_, describe(), exclude).fill(*root_, tree.get(), "");
+    TreeReader(repo_, describe(), exclude, *filter_)
+        .fill(*root_, tree.get(), "", filter_->has_repository_wide_rules());
     sort_tree(*root_);
 }
 
@@ -131,18 +167,25 @@ GitSource::~GitSource() {
 
 void GitSource::read_content(const Node& file,
                              const std::function<void(const uint8_t*, size_t)>& sink) const {
+    const size_t newline = file.locator.find('\n');
+    const std::string blob_id = file.locator.substr(0, newline);
     git_oid id;
     BlobPtr blob;
-    if (git_oid_fromstr(&id, file.locator.c_str()) != 0 ||
-        git_blob_lookup(blob.out(), repo_, &id) != 0)
-        throw Error(describe(), "cannot read blob " + file.locator + ": " + last_git_error());
-    const auto* data = static_cast<const uint8_t*>(git_blob_rawcontent(blob.get()));
-    const uint64_t size = static_cast<uint64_t>(git_blob_rawsize(blob.get()));
-    if (size != file.size)
-        throw Error(describe(), "blob " + file.locator + " has an unexpected size");
-    constexpr uint64_t kChunk = 1 << 20;
-    for (uint64_t offset = 0; offset < size; offset += kChunk)
-        sink(data + offset, static_cast<size_t>(std::min(kChunk, size - offset)));
+    if (git_oid_fromstr(&id, blob_id.c_str()) != 0 || git_blob_lookup(blob.out(), repo_, &id) != 0)
+        throw Error(describe(), "cannot read blob " + blob_id + ": " + last_git_error());
+    if (newline == std::string::npos) {
+        const uint64_t size = static_cast<uint64_t>(git_blob_rawsize(blob.get()));
+        if (size != file.size)
+            throw Error(describe(), "blob " + blob_id + " has an unexpected size");
+        stream_chunks(static_cast<const uint8_t*>(git_blob_rawcontent(blob.get())), size, sink);
+        return;
+    }
+    const std::string path = file.locator.substr(newline + 1);
+    const std::optional<std::string> converted = filter_->convert(blob.get(), path);
+    if (!converted || converted->size() != file.size)
+        throw Error(describe() + ":" + path,
+                    "checkout filters gave a different result than before");
+    stream_chunks(reinterpret_cast<const uint8_t*>(converted->data()), converted->size(), sink);
 }
 
 std::optional<RevisionInfo> head_revision(const std::string& directory) {

@@ -1,6 +1,7 @@
 #pragma once
 // A revision of a git repository (bare or not), read with libgit2 straight
-// from the object store: no checkout, no working-tree state.
+// from the object store: no checkout, no working-tree state. Files are as a
+// checkout of the revision has them (see CheckoutFilter).
 
 #include "generator/exclude.hpp"
 #include "generator/tree.hpp"
@@ -10,6 +11,8 @@
 struct git_repository;
 
 namespace squashpub::generator {
+
+class CheckoutFilter;
 
 class GitSource : public TreeSource {
   public:
@@ -28,6 +31,7 @@ class GitSource : public TreeSource {
     std::string revision_;
     std::string commit_id_;
     git_repository* repo_ = nullptr;
+    std::unique_ptr<CheckoutFilter> filter_;
     std::shared_ptr<Node> root_;
     uint32_t commit_time_ = 0;
 };
