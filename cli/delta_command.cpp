@@ -4,7 +4,9 @@
 #include "core/log.hpp"
 #include "generator/delta_encoder.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 namespace squashpub::cli {
 namespace {
@@ -24,6 +26,10 @@ Options:
                      compressed, as the reference generator does), expand,
                      or auto (default): for images up to 128 MiB build both
                      and keep the smaller delta, else keep
+  --race-margin N    decompressed bytes stock squashmerge's first thread
+                     must own, for 2 to 16 threads, so that its offset race
+                     cannot strike (README); shared blocks are expanded to
+                     reach it. Default 1048576; 0 turns the guard off
   --verbose, --quiet
 )";
 
@@ -32,7 +38,7 @@ Options:
 int run_delta(const Args& args) {
     if (wants_help(args, kHelp))
         return kExitOk;
-    OptionSpec spec{{"--tmpdir", "--jobs", "--shared-blocks"}, {}};
+    OptionSpec spec{{"--tmpdir", "--jobs", "--shared-blocks", "--race-margin"}, {}};
     add_common_options(spec);
     ParsedOptions options("delta", args, spec);
     apply_common_options(options);
@@ -49,6 +55,15 @@ int run_delta(const Args& args) {
     else if (shared != "auto")
         throw UsageError("delta",
                          "--shared-blocks expects keep, expand or auto, got '" + shared + "'");
+    if (auto margin = options.value("--race-margin")) {
+        char* end = nullptr;
+        errno = 0;
+        const unsigned long long bytes = std::strtoull(margin->c_str(), &end, 10);
+        if (margin->empty() || *end != '\0' || errno != 0 || (*margin)[0] == '-')
+            throw UsageError("delta", "--race-margin expects a byte count, got '" + *margin + "'");
+        delta.race_margin.decompress_bytes = bytes;
+        delta.race_margin.compress_bytes = bytes / 4;
+    }
     const auto& files = options.positionals();
     const generator::DeltaStats stats =
         generator::encode_delta(files[0], files[1], files[2], delta);
@@ -57,7 +72,10 @@ int run_delta(const Args& args) {
              std::to_string(stats.target_listed) + " target blocks expanded, " +
              (stats.expanded_shared ? std::string("shared blocks expanded, ")
                                     : std::to_string(stats.shared_blocks) + " shared kept, ") +
-             std::to_string(stats.target_unreproducible) + " not reproducible)");
+             std::to_string(stats.target_unreproducible) + " not reproducible; squashmerge race " +
+             stats.race_guard +
+             (stats.race_padding ? " with " + std::to_string(stats.race_padding) + " blocks" : "") +
+             ")");
     return kExitOk;
 }
 

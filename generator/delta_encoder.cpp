@@ -7,10 +7,14 @@
 #include "core/process.hpp"
 #include "generator/expanded_writer.hpp"
 #include "generator/image_scan.hpp"
+#include "generator/squashmerge_race.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <string_view>
+#include <unistd.h>
 
 namespace squashpub::generator {
 namespace {
@@ -74,10 +78,18 @@ CompressionSpec confirm_client_compression(const OpenImage& target) {
     return spec;
 }
 
+// A block whose compressed bytes both images hold: its place in each.
+struct SharedPair {
+    CompressedRegion source, target;
+};
+
 // Blocks with identical compressed bytes in both images need no expansion:
 // xdelta3 copies them verbatim (spec §3.4). Keyed by length and a hash of
-// the bytes; a collision only costs delta size, never correctness.
-uint64_t remove_shared_blocks(OpenImage& source, OpenImage& target) {
+// the bytes; a collision only costs delta size, never correctness. Returns
+// one pair per shared key, largest first: the padding supply of the
+// squashmerge race guard.
+std::vector<SharedPair> remove_shared_blocks(OpenImage& source, OpenImage& target,
+                                             uint64_t& dropped_from_target) {
     using Key = std::pair<uint32_t, size_t>;
     auto keys_of = [](const OpenImage& image) {
         std::vector<Key> keys;
@@ -97,32 +109,56 @@ uint64_t remove_shared_blocks(OpenImage& source, OpenImage& target) {
         if (std::binary_search(sorted_target.begin(), sorted_target.end(), key))
             shared.push_back(key);
     std::sort(shared.begin(), shared.end());
-    auto drop_shared = [&](OpenImage& image, const std::vector<Key>& keys) {
+    shared.erase(std::unique(shared.begin(), shared.end()), shared.end());
+    std::vector<SharedPair> pairs(shared.size());
+    std::vector<int> has_source(shared.size()), has_target(shared.size());
+    auto drop_shared = [&](OpenImage& image, const std::vector<Key>& keys, bool is_source) {
         std::vector<CompressedRegion> kept;
-        for (size_t i = 0; i < keys.size(); ++i)
-            if (!std::binary_search(shared.begin(), shared.end(), keys[i]))
+        for (size_t i = 0; i < keys.size(); ++i) {
+            auto it = std::lower_bound(shared.begin(), shared.end(), keys[i]);
+            if (it == shared.end() || *it != keys[i]) {
                 kept.push_back(image.scan.regions[i]);
+                continue;
+            }
+            const size_t k = it - shared.begin();
+            if (++(is_source ? has_source : has_target)[k] == 1)
+                (is_source ? pairs[k].source : pairs[k].target) = image.scan.regions[i];
+        }
         const uint64_t dropped = image.scan.regions.size() - kept.size();
         image.scan.regions = std::move(kept);
         return dropped;
     };
-    drop_shared(source, source_keys);
-    return drop_shared(target, target_keys);
+    drop_shared(source, source_keys, true);
+    dropped_from_target = drop_shared(target, target_keys, false);
+    // Padding must expand every copy of its bytes on both sides, or the
+    // copies left compressed lose their counterpart: keep single copies.
+    std::vector<SharedPair> single;
+    for (size_t k = 0; k < pairs.size(); ++k)
+        if (has_source[k] == 1 && has_target[k] == 1)
+            single.push_back(pairs[k]);
+    pairs = std::move(single);
+    std::stable_sort(pairs.begin(), pairs.end(), [](const SharedPair& a, const SharedPair& b) {
+        return a.source.length > b.source.length;
+    });
+    return pairs;
 }
 
-ExpandedFile expand(const OpenImage& image, const CompressionSpec& spec, bool exact,
-                    RecompressionCache* cache, const TempFile& out, unsigned jobs,
-                    const std::string& label) {
+ExpandedFile expand(const OpenImage& image, std::vector<CompressedRegion> candidates,
+                    const CompressionSpec& spec, bool exact, RecompressionCache* cache,
+                    const TempFile& out, unsigned jobs, const std::string& label) {
     ExpansionInput input;
     input.image_fd = image.fd();
     input.image_path = image.path;
     input.image_size = image.scan.header.file_size;
     input.max_uncompressed = image.scan.max_uncompressed();
-    input.candidates = image.scan.regions;
+    input.candidates = std::move(candidates);
     input.compression = spec;
     input.require_exact_recompression = exact;
     input.cache = cache;
     input.jobs = jobs;
+    // Written afresh each time: the zeros of §2.5 are holes.
+    if (::ftruncate(out.fd(), 0) != 0)
+        throw Error(out.path(), std::string("cannot truncate: ") + std::strerror(errno));
     Progress progress(label, input.candidates.size(), "blocks");
     ExpandedFile expanded = write_expanded_file(input, out.fd(), out.path(), &progress);
     progress.finish();
@@ -148,6 +184,49 @@ struct Variant {
     std::unique_ptr<AtomicOutput> output;
 };
 
+// The padding supply of the race guard: shared blocks, largest first, that
+// the target side can list (they recompress exactly), with their sizes.
+PaddingSource shared_padding(const OpenImage& source, const std::vector<SharedPair>& shared,
+                             const CompressionSpec& spec, RecompressionCache* cache) {
+    auto codec = std::make_shared<BlockCodec>(spec);
+    auto plain = std::make_shared<std::vector<uint8_t>>(source.scan.max_uncompressed());
+    auto next = std::make_shared<size_t>(0);
+    return [=, &source, &shared]() -> std::optional<PaddingBlock> {
+        while (*next < shared.size()) {
+            const SharedPair& pair = shared[(*next)++];
+            std::vector<uint8_t> stored = read_region(source, pair.source);
+            auto size =
+                codec->decompress(stored.data(), stored.size(), plain->data(), plain->size());
+            if (!size)
+                continue;
+            std::optional<bool> exact = cache->find(pair.target.offset, pair.target.length);
+            if (!exact) {
+                exact = codec->reproduces(plain->data(), *size, stored.data(), stored.size());
+                cache->store(pair.target.offset, pair.target.length, *exact);
+            }
+            if (!*exact)
+                continue;
+            const auto unpacked = static_cast<uint32_t>(*size);
+            return PaddingBlock{
+                {static_cast<uint32_t>(pair.source.offset), pair.source.length, unpacked},
+                {static_cast<uint32_t>(pair.target.offset), pair.target.length, unpacked}};
+        }
+        return std::nullopt;
+    };
+}
+
+// The regions of a padded list, to expand again.
+std::vector<CompressedRegion> regions_of(const std::vector<BlockRecord>& records) {
+    std::vector<CompressedRegion> candidates;
+    for (const BlockRecord& record : records)
+        candidates.push_back({record.offset, record.length, RegionKind::data});
+    return candidates;
+}
+
+struct ExpandedPair {
+    ExpandedFile source, target;
+};
+
 Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec& spec,
                        bool expand_shared, RecompressionCache* cache,
                        const std::string& output_path, const DeltaOptions& options) {
@@ -157,19 +236,52 @@ Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec
     stats.expanded_shared = expand_shared;
     stats.source_candidates = source.scan.regions.size();
     stats.target_candidates = target.scan.regions.size();
+    std::vector<SharedPair> shared;
     if (!expand_shared)
-        stats.shared_blocks = remove_shared_blocks(source, target);
+        shared = remove_shared_blocks(source, target, stats.shared_blocks);
 
     Stopwatch clock;
     TempDir work(options.temp_dir, "squashpub-delta");
     TempFile expanded_source(work.file("source.expanded"));
     TempFile expanded_target(work.file("target.expanded"));
-    const ExpandedFile source_file = expand(source, spec, false, nullptr, expanded_source,
-                                            options.jobs, "expanding " + source.path);
-    const ExpandedFile target_file = expand(target, spec, true, cache, expanded_target,
-                                            options.jobs, "expanding " + target.path);
+    auto expand_both = [&](const std::vector<CompressedRegion>& source_candidates,
+                           const std::vector<CompressedRegion>& target_candidates) {
+        ExpandedPair pair;
+        pair.source = expand(source, source_candidates, spec, false, nullptr, expanded_source,
+                             options.jobs, "expanding " + source.path);
+        pair.target = expand(target, target_candidates, spec, true, cache, expanded_target,
+                             options.jobs, "expanding " + target.path);
+        return pair;
+    };
+    ExpandedPair files = expand_both(source.scan.regions, target.scan.regions);
+    stats.race_guard = "natural";
+    if (immune_to_race(files.source.records, files.target.records))
+        stats.race_guard = "immune";
+    else if (!outlasts_start_up(files.source.records, files.target.records, options.race_margin)) {
+        // Give squashmerge's worker 0 enough work (squashmerge_race.hpp).
+        std::vector<BlockRecord> source_list = files.source.records,
+                                 target_list = files.target.records;
+        const std::vector<PaddingBlock> padding =
+            pad_until_safe(source_list, target_list, shared_padding(source, shared, spec, cache),
+                           options.race_margin);
+        stats.race_padding = padding.size();
+        if (outlasts_start_up(source_list, target_list, options.race_margin)) {
+            stats.race_guard = "padded";
+            files = expand_both(regions_of(source_list), regions_of(target_list));
+        }
+        if (!outlasts_start_up(files.source.records, files.target.records, options.race_margin)) {
+            // Too few shared blocks to pad with (small images): no lists
+            // at all, which no timing can break.
+            stats.race_guard = "unexpanded";
+            stats.race_padding = 0;
+            files = expand_both({}, {});
+        }
+    }
     log_verbose(output_path + (expand_shared ? " (shared expanded)" : " (shared kept)") +
-                ": expanded in " + clock.lap());
+                ": expanded in " + clock.lap() + ", squashmerge race guard: " + stats.race_guard +
+                (stats.race_padding ? " (" + std::to_string(stats.race_padding) + " blocks)" : ""));
+    const ExpandedFile& source_file = files.source;
+    const ExpandedFile& target_file = files.target;
     stats.source_listed = source_file.records.size();
     stats.target_listed = target_file.records.size();
     stats.target_unreproducible = target_file.not_reproducible;

@@ -3,6 +3,8 @@
 // (spec §1): expand the compressed blocks of both, then run xdelta3 on the
 // expanded files. The delta appears atomically, or not at all.
 
+#include "generator/squashmerge_race.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -26,6 +28,9 @@ struct DeltaOptions {
     SharedBlocks shared_blocks = SharedBlocks::automatic;
     // Shared by deltas to the same target image (optional).
     RecompressionCache* target_checks = nullptr;
+    // Stock squashmerge's thread race (squashmerge_race.hpp): how much work
+    // its worker 0 must own; zero margins turn the guard off.
+    RaceMargin race_margin;
 };
 
 struct DeltaStats {
@@ -40,6 +45,12 @@ struct DeltaStats {
     uint64_t delta_bytes = 0;
     uint32_t compression = 0;
     bool expanded_shared = false; // which variant was kept
+    // How the delta meets squashmerge's race: "immune" (lists too short
+    // for any worker but 0 to own a block), "natural" (long enough as
+    // they are), "padded" (shared blocks added), "unexpanded" (nothing to
+    // pad with: no lists at all).
+    std::string race_guard;
+    uint64_t race_padding = 0; // shared blocks expanded for the guard
 };
 
 // Fills cache with the exact-recompression result of every compressed
