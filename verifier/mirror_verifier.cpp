@@ -436,20 +436,37 @@ class MirrorCheck {
                     {"bytes", stats.bytes}},
                    since(start));
         } catch (const Error& e) {
-            result("snapshot.walk", Status::fail, snapshot.name, e.what(), {}, since(start));
+            result("snapshot.walk", Status::fail, snapshot.name,
+                   relabel(e.what(), snapshot.fetched->path, fetcher_->describe(snapshot.name)), {},
+                   since(start));
         }
     }
 
-    std::optional<std::string> source_image(const std::string& old_version,
+    struct SourceImage {
+        std::string path;  // to open
+        std::string label; // for people: the mirror's name for it, or the path
+    };
+
+    std::optional<SourceImage> source_image(const std::string& old_version,
                                             const std::map<std::string, Listed>& files) {
         const std::string name = options_.repo + "-" + old_version + ".sqfs";
         auto listed = files.find(name);
         if (listed != files.end() && listed->second.good)
-            return listed->second.fetched->path;
+            return SourceImage{listed->second.fetched->path, fetcher_->describe(name)};
         for (const std::string& dir : options_.image_dirs)
             if (fs::exists(dir + "/" + name))
-                return dir + "/" + name;
+                return SourceImage{dir + "/" + name, dir + "/" + name};
         return std::nullopt;
+    }
+
+    // Messages name files as the mirror does, not by the descriptor or
+    // download path they were read through.
+    static std::string relabel(std::string text, const std::string& path,
+                               const std::string& label) {
+        for (size_t at = text.find(path); at != std::string::npos;
+             at = text.find(path, at + label.size()))
+            text.replace(at, path.size(), label);
+        return text;
     }
 
     void check_delta(const std::string& name, const std::string& hash, const std::string& version,
@@ -481,7 +498,7 @@ class MirrorCheck {
         }
         const std::string old_version =
             name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-        std::optional<std::string> old_image = source_image(old_version, files);
+        std::optional<SourceImage> old_image = source_image(old_version, files);
         if (!old_image) {
             result("delta.apply", Status::skip, name,
                    "no image of " + old_version + " (listed, --cache or --archive) to apply it to");
@@ -492,16 +509,19 @@ class MirrorCheck {
         try {
             ApplyOptions apply{scratch_.path(), 1, &memo};
             apply.max_output = expanded_target_bound(target->second.fetched->bytes);
-            apply_delta(*old_image, delta.fetched->path, rebuilt, apply);
+            apply_delta(old_image->path, delta.fetched->path, rebuilt, apply);
             const bool exact = sha512_of_file(rebuilt) == digests.at(prefix + version + ".sqfs");
             fs::remove(rebuilt);
             result("delta.apply", exact ? Status::pass : Status::fail, name,
                    exact ? "rebuilds " + prefix + version + ".sqfs exactly"
                          : "applies, but the rebuilt image does not match the listed hash of " +
                                prefix + version + ".sqfs",
-                   {{"source", *old_image}}, since(start));
+                   {{"source", old_image->label}}, since(start));
         } catch (const Error& e) {
-            result("delta.apply", Status::fail, name, e.what(), {{"source", *old_image}},
+            const std::string message =
+                relabel(relabel(e.what(), delta.fetched->path, fetcher_->describe(name)),
+                        old_image->path, old_image->label);
+            result("delta.apply", Status::fail, name, message, {{"source", old_image->label}},
                    since(start));
         }
     }
