@@ -15,6 +15,10 @@ appears only if the whole run succeeds.
 Options:
   --tmpdir DIR   where the expanded source goes (default: $TMPDIR or /tmp)
   --jobs N       threads (default: one per core)
+  --max-output BYTES
+                 stop xdelta3 and fail, naming the delta, once the expanded
+                 target passes this size (default 16 GiB: four times the
+                 4 GiB image limit); a delta bomb fails in seconds
   --verbose, --quiet
 )";
 
@@ -23,7 +27,7 @@ Options:
 int run_apply(const Args& args) {
     if (wants_help(args, kHelp))
         return kExitOk;
-    OptionSpec spec{{"--tmpdir", "--jobs"}, {}};
+    OptionSpec spec{{"--tmpdir", "--jobs", "--max-output"}, {}};
     add_common_options(spec);
     ParsedOptions options("apply", args, spec);
     apply_common_options(options);
@@ -32,6 +36,7 @@ int run_apply(const Args& args) {
     verifier::ApplyOptions apply;
     apply.temp_dir = options.value("--tmpdir").value_or("");
     apply.jobs = jobs_option(options);
+    apply.max_output = options.number("--max-output", 1, 1ull << 50).value_or(apply.max_output);
     const auto& files = options.positionals();
     const verifier::ApplyResult result = verifier::apply_delta(files[0], files[1], files[2], apply);
     log_info(files[2] + ": " + format_bytes(result.output_bytes) + " rebuilt (" +

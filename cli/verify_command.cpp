@@ -35,6 +35,17 @@ Options:
   --tmpdir DIR         where downloads and rebuilt images go
   --verbose, --quiet
 
+Everything the mirror serves is treated as hostile (README: Threat model).
+Caps, each a failed check when passed:
+  --max-manifest-size BYTES  sha512sum.txt (default 16 MiB)
+  --max-file-size BYTES      any listed file (default 4 GiB, the image
+                             limit); a delta is also refused once it passes
+                             the current snapshot's size
+  --timeout SECONDS          the whole run (default 3600; 0: none)
+  --min-speed BYTES          minimum average speed of an http transfer, after
+                             5 s (default 16384; 0: none)
+  --max-redirects N          per request, to http(s) only (default 5)
+
 Exit codes: 0 all good, 1 problems found, 2 usage error, 3 mirror unreachable.
 )";
 
@@ -53,7 +64,8 @@ int run_verify(const Args& args) {
     if (wants_help(args, kHelp))
         return kExitOk;
     OptionSpec spec{{"--repo", "--keyring", "--openpgp", "--cache", "--archive", "--jobs",
-                     "--report", "--junit", "--tmpdir"},
+                     "--report", "--junit", "--tmpdir", "--max-manifest-size", "--max-file-size",
+                     "--timeout", "--min-speed", "--max-redirects"},
                     {}};
     add_common_options(spec);
     ParsedOptions options("verify", args, spec);
@@ -84,6 +96,15 @@ int run_verify(const Args& args) {
             verify.image_dirs.push_back(*dir);
     verify.jobs = jobs_option(options);
     verify.temp_dir = options.value("--tmpdir").value_or("");
+    verify.max_manifest_bytes =
+        options.number("--max-manifest-size", 1, 1ull << 40).value_or(verify.max_manifest_bytes);
+    verify.max_file_bytes =
+        options.number("--max-file-size", 1, 1ull << 40).value_or(verify.max_file_bytes);
+    verify.timeout_seconds = static_cast<unsigned>(
+        options.number("--timeout", 0, 7 * 86400).value_or(verify.timeout_seconds));
+    verify.min_speed = options.number("--min-speed", 0, 1ull << 40).value_or(verify.min_speed);
+    verify.max_redirects =
+        static_cast<long>(options.number("--max-redirects", 0, 50).value_or(verify.max_redirects));
 
     const auto start = std::chrono::steady_clock::now();
     std::optional<verifier::Report> outcome;

@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "core/parallel.hpp"
 #include "core/process.hpp"
+#include "verifier/bounded_child.hpp"
 #include "verifier/recompression_memo.hpp"
 #include "verifier/sqdelta_reader.hpp"
 
@@ -69,17 +70,30 @@ void rebuild_expanded_source(int source_fd, const std::string& source_path, uint
                  data_position + prefix.size() - kHeaderBytes, out.path());
 }
 
+std::string byte_count(uint64_t bytes) {
+    return std::to_string(bytes) + " bytes";
+}
+
+// xdelta3 -d with its output read through a pipe and counted: a VCDIFF
+// stream that would write more than max_output bytes (a delta bomb: a few
+// KiB of RUN instructions expand to terabytes) is stopped there, its
+// process killed, long before the trailer could be checked or the disk
+// fill up.
 void run_xdelta3_decode(const std::string& delta_path, uint64_t vcdiff_offset,
-                        const std::string& expanded_source, int out_fd) {
+                        const std::string& expanded_source, const AtomicOutput& out,
+                        uint64_t max_output) {
     UniqueFd input = open_for_reading(delta_path);
     if (::lseek(input.get(), static_cast<off_t>(vcdiff_offset), SEEK_SET) < 0)
         throw_errno(delta_path, "cannot seek");
-    SpawnOptions spawn;
-    spawn.stdin_fd = input.get();
-    spawn.stdout_fd = out_fd;
-    ProcessStatus status = run_process({"xdelta3", "-d", "-c", "-s", expanded_source}, spawn);
-    if (!status.succeeded())
-        throw Error(delta_path, "VCDIFF stream does not decode: xdelta3 " + status.describe());
+    BoundedChild xdelta3({"xdelta3", "-d", "-c", "-s", expanded_source}, input.get());
+    const BoundedChild::Result result = xdelta3.copy_output(out.fd(), out.temp_path(), max_output);
+    if (result.over_limit)
+        throw Error(delta_path, "VCDIFF stream expands past " + byte_count(max_output) +
+                                    " (the most this delta can legitimately produce): "
+                                    "xdelta3 stopped and its output removed (a delta bomb?)");
+    if (!result.status.succeeded())
+        throw Error(delta_path,
+                    "VCDIFF stream does not decode: xdelta3 " + result.status.describe());
 }
 
 // The client's compression call, or this applier's own earlier result for
@@ -180,7 +194,8 @@ ApplyResult apply_delta(const std::string& source_path, const std::string& delta
 
     log_verbose(delta_path + ": expanded source rebuilt in " + clock.lap());
     AtomicOutput output(output_path);
-    run_xdelta3_decode(delta_path, delta.vcdiff_offset, expanded_source.path(), output.fd());
+    run_xdelta3_decode(delta_path, delta.vcdiff_offset, expanded_source.path(), output,
+                       options.max_output);
     log_verbose(delta_path + ": xdelta3 -d took " + clock.lap());
     ApplyResult result = recompress_target(output, delta, delta_path, options.jobs, options.memo);
     log_verbose(delta_path + ": target recompressed in " + clock.lap());

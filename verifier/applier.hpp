@@ -11,11 +11,21 @@ namespace squashpub::verifier {
 
 class RecompressionMemo;
 
+// SquashFS images (and so .sqdelta offsets) end below 4 GiB.
+inline constexpr uint64_t kMaxImageBytes = 4ull << 30;
+// An expanded target is the image plus the decompressed content of its
+// listed blocks, their list and a trailer: four times the largest image
+// allows content compressed 3:1 and more, yet stops a bomb.
+inline constexpr uint64_t kDefaultMaxOutput = 4 * kMaxImageBytes;
+
 struct ApplyOptions {
     std::string temp_dir; // empty: $TMPDIR or /tmp
     unsigned jobs = 0;    // 0: one per core
     // Optional: shared by applies to the same target (see recompression_memo.hpp).
     RecompressionMemo* memo = nullptr;
+    // xdelta3 is stopped, and the apply fails naming the delta, once the
+    // expanded target it writes passes this many bytes.
+    uint64_t max_output = kDefaultMaxOutput;
 };
 
 struct ApplyResult {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <sstream>
+#include <string_view>
 
 namespace squashpub::verifier {
 namespace {
@@ -11,18 +12,23 @@ const char* kBeginSigned = "-----BEGIN PGP SIGNED MESSAGE-----";
 const char* kBeginSignature = "-----BEGIN PGP SIGNATURE-----";
 const char* kEndSignature = "-----END PGP SIGNATURE-----";
 
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line))
-        lines.push_back(line);
-    return lines;
+// Calls fn(line) for every line, without its '\n', as std::getline splits
+// them; no copy of the whole list, so a file of millions of empty lines
+// costs no more memory than the file itself.
+template <typename Fn> void for_each_line(const std::string& text, Fn fn) {
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos)
+            end = text.size();
+        fn(std::string_view(text).substr(start, end - start));
+        start = end + 1;
+    }
 }
 
-std::string strip_cr(std::string line) {
+std::string_view strip_cr(std::string_view line) {
     if (!line.empty() && line.back() == '\r')
-        line.pop_back();
+        line.remove_suffix(1);
     return line;
 }
 
@@ -33,68 +39,86 @@ bool is_hex(char c) {
 } // namespace
 
 ClearsignedParts split_clearsigned(const std::string& text) {
+    enum class Part { before, hash_headers, body, armor_headers, armor, after };
     ClearsignedParts parts;
-    const std::vector<std::string> lines = split_lines(text);
-    size_t i = 0;
-    while (i < lines.size() && strip_cr(lines[i]) != kBeginSigned)
-        parts.before += lines[i++] + "\n";
-    if (i == lines.size()) {
-        parts.body = text;
+    Part part = Part::before;
+    std::string body;
+    for_each_line(text, [&](std::string_view raw) {
+        const std::string_view line = strip_cr(raw);
+        switch (part) {
+        case Part::before:
+            if (line == kBeginSigned)
+                part = Part::hash_headers;
+            else
+                parts.before.append(raw).append("\n");
+            break;
+        case Part::hash_headers:
+            if (line.empty())
+                part = Part::body;
+            break;
+        case Part::body:
+            if (line == kBeginSignature)
+                part = Part::armor_headers;
+            else
+                body.append(raw.substr(raw.rfind("- ", 0) == 0 ? 2 : 0)).append("\n");
+            break;
+        case Part::armor_headers:
+            if (line.empty())
+                part = Part::armor;
+            else
+                parts.armor_headers.emplace_back(line);
+            break;
+        case Part::armor:
+            if (line == kEndSignature)
+                part = Part::after;
+            break;
+        case Part::after:
+            parts.after.append(raw).append("\n");
+            break;
+        }
+    });
+    if (part == Part::before) {
         parts.before.clear();
+        parts.body = text;
         return parts;
     }
     parts.is_signed = true;
-    ++i;
-    while (i < lines.size() && !strip_cr(lines[i]).empty()) // Hash: headers
-        ++i;
-    ++i;
-    std::string body;
-    for (; i < lines.size() && strip_cr(lines[i]) != kBeginSignature; ++i) {
-        const std::string& line = lines[i];
-        body += (line.rfind("- ", 0) == 0 ? line.substr(2) : line) + "\n";
-    }
     // The final newline before the signature belongs to the armor (RFC 4880 §7.1).
     if (!body.empty())
         body.pop_back();
     parts.body = body.empty() ? body : body + "\n";
-    for (++i; i < lines.size() && !strip_cr(lines[i]).empty(); ++i)
-        parts.armor_headers.push_back(strip_cr(lines[i]));
-    while (i < lines.size() && strip_cr(lines[i]) != kEndSignature)
-        ++i;
-    for (++i; i < lines.size(); ++i)
-        parts.after += lines[i] + "\n";
     return parts;
 }
 
 ClientView parse_as_client(const std::string& text) {
     ClientView view;
     view.has_crlf = text.find("\r\n") != std::string::npos;
-    const std::vector<std::string> lines = split_lines(text);
-    for (size_t n = 0; n < lines.size(); ++n) {
-        const std::string& line = lines[n];
+    size_t n = 0;
+    for_each_line(text, [&](std::string_view line) {
+        ++n;
         if (line.size() > 128 && std::all_of(line.begin(), line.begin() + 128, is_hex) &&
             std::isspace(static_cast<unsigned char>(line[128]))) {
             size_t start = 128;
             while (start < line.size() && std::isspace(static_cast<unsigned char>(line[start])))
                 ++start;
-            DigestLine digest{line.substr(start), line.substr(0, 128), n + 1};
+            DigestLine digest{std::string(line.substr(start)), std::string(line.substr(0, 128)), n};
             std::transform(digest.sha512.begin(), digest.sha512.end(), digest.sha512.begin(),
                            [](unsigned char c) { return std::tolower(c); });
             view.digests[digest.name] = digest.sha512;
-            view.lines.push_back(digest);
-            continue;
+            view.lines.push_back(std::move(digest));
+            return;
         }
-        std::string lower = line;
+        std::string lower(line);
         std::transform(lower.begin(), lower.end(), lower.begin(),
                        [](unsigned char c) { return std::tolower(c); });
         const size_t marker = lower.find("current:");
         if (marker == std::string::npos)
-            continue;
-        std::istringstream tokens(line.substr(marker + 8));
+            return;
+        std::istringstream tokens(std::string(line.substr(marker + 8)));
         std::string token;
         while (tokens >> token)
             view.current_tokens.push_back(token);
-    }
+    });
     return view;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/safe_name.hpp"
 #include "core/sha512.hpp"
 
 #include <chrono>
@@ -9,28 +10,61 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <mutex>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace fs = std::filesystem;
 
 namespace squashpub::verifier {
 namespace {
 
+void require_safe_name(const std::string& name, const std::string& where) {
+    const std::string reason = unsafe_name_reason(name);
+    if (!reason.empty())
+        throw Error(where, "refused: the name is " + reason);
+}
+
+std::string too_large(uint64_t max_bytes) {
+    return "larger than the limit of " + std::to_string(max_bytes) + " bytes: refused";
+}
+
 class DirectoryFetcher : public Fetcher {
   public:
     explicit DirectoryFetcher(std::string directory) : directory_(std::move(directory)) {
-        if (!fs::is_directory(directory_))
-            throw UnreachableError(directory_ + ": not a directory");
+        directory_fd_ = UniqueFd(::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!directory_fd_)
+            throw UnreachableError(directory_ + ": not a directory (" + errno_text(errno) + ")");
     }
 
-    Fetched fetch(const std::string& name, const std::string&) override {
+    // Opened relative to the directory, never through a link, and without
+    // blocking (a FIFO would wait for a writer); only then is it looked at.
+    Fetched fetch(const std::string& name, const std::string&, uint64_t max_bytes) override {
+        const std::string where = describe(name);
+        require_safe_name(name, where);
+        auto fd = std::make_shared<UniqueFd>(
+            ::openat(directory_fd_.get(), name.c_str(),
+                     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+        if (!*fd) {
+            if (errno == ENOENT)
+                throw Error(where, "missing");
+            if (errno == ELOOP)
+                throw Error(where, "a symbolic link: a mirror's files are never followed");
+            throw_errno(where, "cannot open");
+        }
+        struct stat st;
+        if (::fstat(fd->get(), &st) != 0)
+            throw_errno(where, "cannot stat");
+        if (!S_ISREG(st.st_mode))
+            throw Error(where,
+                        std::string("not a regular file (") + file_kind(st.st_mode) + "): refused");
+        if (static_cast<uint64_t>(st.st_size) > max_bytes)
+            throw Error(where, too_large(max_bytes));
         Fetched fetched;
-        fetched.path = directory_ + "/" + name;
-        if (!fs::exists(fetched.path))
-            throw Error(fetched.path, "missing");
-        fetched.sha512 = sha512_of_file(fetched.path);
-        fetched.bytes = fs::file_size(fetched.path);
+        fetched.path = "/proc/self/fd/" + std::to_string(fd->get());
+        fetched.sha512 = hash_up_to(fd->get(), where, max_bytes, fetched.bytes);
+        fetched.keep_open = std::move(fd);
         return fetched;
     }
 
@@ -45,7 +79,35 @@ class DirectoryFetcher : public Fetcher {
     std::string describe(const std::string& name) const override { return directory_ + "/" + name; }
 
   private:
+    static const char* file_kind(mode_t mode) {
+        return S_ISFIFO(mode)   ? "a FIFO"
+               : S_ISCHR(mode)  ? "a character device"
+               : S_ISBLK(mode)  ? "a block device"
+               : S_ISSOCK(mode) ? "a socket"
+               : S_ISDIR(mode)  ? "a directory"
+                                : "not a file";
+    }
+
+    // Hashes the file as it is read; a file growing past the limit while
+    // it is read is refused too.
+    static std::string hash_up_to(int fd, const std::string& where, uint64_t max_bytes,
+                                  uint64_t& bytes) {
+        Sha512 hash;
+        std::vector<char> buffer(1 << 20);
+        for (;;) {
+            const size_t n = read_some_at(fd, buffer.data(), buffer.size(), bytes, where);
+            if (n == 0)
+                break;
+            bytes += n;
+            if (bytes > max_bytes)
+                throw Error(where, too_large(max_bytes));
+            hash.update(buffer.data(), n);
+        }
+        return hash.hex_digest();
+    }
+
     std::string directory_;
+    UniqueFd directory_fd_;
 };
 
 void global_curl_init() {
@@ -61,11 +123,17 @@ struct Sink {
     std::unique_ptr<Sha512> hash = std::make_unique<Sha512>();
     uint64_t written = 0;
     uint64_t transferred = 0;
-    bool restarted = false; // the server ignored our Range request
+    uint64_t max_bytes = UINT64_MAX;
+    bool over_limit = false;
 
     static size_t write(char* data, size_t size, size_t count, void* self) {
         auto* sink = static_cast<Sink*>(self);
         const size_t bytes = size * count;
+        // An endless or oversize body stops here, not when the disk is full.
+        if (sink->written + bytes > sink->max_bytes) {
+            sink->over_limit = true;
+            return 0;
+        }
         try {
             write_all(sink->fd, data, bytes, sink->path);
         } catch (const Error&) {
@@ -85,6 +153,34 @@ struct Sink {
     }
 };
 
+// Why a transfer was stopped from the progress callback.
+struct Watchdog {
+    Clock::time_point start = Clock::now();
+    std::optional<Clock::time_point> deadline;
+    uint64_t min_speed = 0;
+    unsigned grace = 0;
+    std::string stopped; // empty while the transfer may go on
+
+    static int progress(void* self, curl_off_t, curl_off_t now_down, curl_off_t, curl_off_t) {
+        auto* dog = static_cast<Watchdog*>(self);
+        const Clock::time_point now = Clock::now();
+        if (dog->deadline && now >= *dog->deadline) {
+            dog->stopped = "the run's --timeout expired during the transfer";
+            return 1;
+        }
+        const double seconds = std::chrono::duration<double>(now - dog->start).count();
+        if (dog->min_speed > 0 && seconds > dog->grace &&
+            static_cast<double>(now_down) < dog->min_speed * (seconds - dog->grace)) {
+            dog->stopped = "too slow: " + std::to_string(static_cast<uint64_t>(now_down)) +
+                           " bytes in " + std::to_string(static_cast<int>(seconds)) +
+                           " s, below the minimum average of " + std::to_string(dog->min_speed) +
+                           " bytes/s (--min-speed)";
+            return 1;
+        }
+        return 0;
+    }
+};
+
 class HttpFetcher : public Fetcher {
   public:
     HttpFetcher(std::string base, HttpOptions options) : base_(std::move(base)), options_(options) {
@@ -93,23 +189,35 @@ class HttpFetcher : public Fetcher {
             base_ += '/';
     }
 
-    Fetched fetch(const std::string& name, const std::string& scratch_dir) override {
+    Fetched fetch(const std::string& name, const std::string& scratch_dir,
+                  uint64_t max_bytes) override {
         const std::string url = url_of(name);
+        require_safe_name(name, url);
         Fetched fetched;
         fetched.path = scratch_dir + "/" + name;
-        UniqueFd fd(::open(fetched.path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        UniqueFd fd(::open(fetched.path.c_str(),
+                           O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
         if (!fd)
             throw_errno(fetched.path, "cannot create");
         Sink sink;
         sink.fd = fd.get();
         sink.path = fetched.path;
+        sink.max_bytes = max_bytes;
         std::string last_problem;
         bool any_response = false;
         unsigned delay = options_.backoff_ms;
         for (unsigned attempt = 0; attempt <= options_.retries; ++attempt) {
             if (attempt > 0) {
+                if (options_.deadline &&
+                    Clock::now() + std::chrono::milliseconds(delay) >= *options_.deadline)
+                    break;
                 std::this_thread::sleep_for(std::chrono::milliseconds(delay));
                 delay *= 2;
+            }
+            if (options_.deadline && Clock::now() >= *options_.deadline) {
+                last_problem = "the run's --timeout expired";
+                any_response = true; // the mirror is not unreachable: we are out of time
+                break;
             }
             const Outcome outcome = transfer(url, sink);
             any_response = any_response || outcome.http_status != 0;
@@ -145,17 +253,41 @@ class HttpFetcher : public Fetcher {
         return base_ + (escaped ? escaped.get() : name);
     }
 
+    void set_limits(CURL* curl, const Sink& sink, Watchdog& dog) const {
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(curl, CURLOPT_MAXREDIRS, options_.max_redirects);
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, long(options_.connect_timeout));
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, long(options_.stall_timeout));
+        // The announced length is refused before any byte is written; the
+        // sink enforces the limit on what actually arrives.
+        if (sink.max_bytes < UINT64_MAX / 2)
+            curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                             curl_off_t(sink.max_bytes - sink.written));
+        if (options_.deadline) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *options_.deadline - Clock::now());
+            curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, long(std::max<int64_t>(left.count(), 1)));
+        }
+        dog.deadline = options_.deadline;
+        dog.min_speed = options_.min_speed;
+        dog.grace = options_.speed_grace;
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Watchdog::progress);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &dog);
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    }
+
     Outcome transfer(const std::string& url, Sink& sink) {
         std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
                                                                  curl_easy_cleanup);
         char error[CURL_ERROR_SIZE] = {};
+        Watchdog dog;
         curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
         curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
         curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, long(options_.connect_timeout));
-        curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_LIMIT, 1024L);
-        curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME, long(options_.stall_timeout));
+        set_limits(curl.get(), sink, dog);
         curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYHOST, 2L);
         curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, "squashpub-verify");
@@ -190,8 +322,31 @@ class HttpFetcher : public Fetcher {
         if (code == CURLE_PARTIAL_FILE || code == CURLE_RECV_ERROR)
             outcome.problem = "connection closed after " + std::to_string(sink.written) +
                               " bytes (truncated download): " + outcome.problem;
-        outcome.retry = code != CURLE_SSL_CACERT && code != CURLE_PEER_FAILED_VERIFICATION &&
-                        code != CURLE_URL_MALFORMAT && code != CURLE_UNSUPPORTED_PROTOCOL;
+        // What the mirror did on purpose is not retried: too large, too
+        // slow, out of time, redirected too often or off http(s).
+        // curl times out to the millisecond, a little before the deadline.
+        const bool out_of_time =
+            options_.deadline &&
+            Clock::now() + std::chrono::milliseconds(500) >= *options_.deadline;
+        const bool refused = sink.over_limit || code == CURLE_FILESIZE_EXCEEDED ||
+                             !dog.stopped.empty() || out_of_time ||
+                             code == CURLE_TOO_MANY_REDIRECTS || code == CURLE_UNSUPPORTED_PROTOCOL;
+        if (out_of_time && dog.stopped.empty())
+            dog.stopped =
+                "the run's --timeout expired during the transfer (" + outcome.problem + ")";
+        if (sink.over_limit || code == CURLE_FILESIZE_EXCEEDED)
+            outcome.problem = too_large(sink.max_bytes);
+        else if (!dog.stopped.empty())
+            outcome.problem = dog.stopped;
+        else if (code == CURLE_TOO_MANY_REDIRECTS)
+            outcome.problem = "more than " + std::to_string(options_.max_redirects) +
+                              " redirects: refused (" + outcome.problem + ")";
+        else if (code == CURLE_UNSUPPORTED_PROTOCOL)
+            outcome.problem = "redirected off http(s): refused (" + outcome.problem + ")";
+        if (refused)
+            outcome.http_status = std::max(outcome.http_status, 1L); // the mirror did answer
+        outcome.retry = !refused && code != CURLE_SSL_CACERT &&
+                        code != CURLE_PEER_FAILED_VERIFICATION && code != CURLE_URL_MALFORMAT;
         return outcome;
     }
 

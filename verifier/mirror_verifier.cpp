@@ -4,6 +4,7 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/parallel.hpp"
+#include "core/safe_name.hpp"
 #include "core/sha512.hpp"
 #include "verifier/applier.hpp"
 #include "verifier/client_manifest.hpp"
@@ -11,6 +12,7 @@
 #include "verifier/image_walk.hpp"
 #include "verifier/recompression_memo.hpp"
 #include "verifier/signature.hpp"
+#include "verifier/tree_on_signal.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -30,32 +32,61 @@ double since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
-
 bool blank(const std::string& text) {
     return text.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+HttpOptions http_options(const VerifyOptions& options, Clock::time_point start) {
+    HttpOptions http;
+    http.min_speed = options.min_speed;
+    http.max_redirects = options.max_redirects;
+    if (options.timeout_seconds > 0)
+        http.deadline = start + std::chrono::seconds(options.timeout_seconds);
+    return http;
+}
+
+// Tokens for repo in a piece of text the client reads.
+std::vector<std::string> tokens_for(const std::string& text, const std::string& repo) {
+    std::vector<std::string> ours;
+    for (const std::string& token : parse_as_client(text).current_tokens)
+        if (token.rfind(repo + "-", 0) == 0)
+            ours.push_back(token);
+    return ours;
 }
 
 class MirrorCheck {
   public:
     explicit MirrorCheck(const VerifyOptions& options)
-        : options_(options), fetcher_(make_fetcher(options.source)),
-          scratch_(options.temp_dir, "squashpub-verify") {}
+        : options_(options), start_(Clock::now()),
+          fetcher_(make_fetcher(options.source, http_options(options, start_))),
+          scratch_(options.temp_dir, "squashpub-verify"), on_signal_(scratch_.path()) {
+        std::filesystem::create_directory(downloads());
+        std::filesystem::create_directory(rebuilt_dir());
+    }
 
     Report run() {
         const std::string raw = fetch_manifest();
         if (raw.empty() && report_.has_failures())
             return std::move(report_);
         check_text_form(raw);
-        const std::string trusted = trusted_body(raw);
-        const ClientView view = parse_as_client(trusted);
+        const std::optional<std::string> trusted = trusted_body(raw);
+        if (!trusted) {
+            // Nothing an untrusted manifest lists is fetched, let alone applied.
+            result("mirror.files", Status::skip, "",
+                   "not checked: the manifest's signature is not valid, so nothing it lists is "
+                   "fetched or applied");
+            return std::move(report_);
+        }
+        ClientView view = parse_as_client(*trusted);
+        check_names(view);
         check_duplicates(view);
         const std::string version = check_current(view);
+        check_client_view(raw, version);
         check_listed_files(view, version);
+        if (timed_out())
+            result("run.timeout", Status::fail, "",
+                   "the run's --timeout of " + std::to_string(options_.timeout_seconds) +
+                       " s expired: later files were not checked");
         return std::move(report_);
     }
 
@@ -66,10 +97,18 @@ class MirrorCheck {
         report_.add({id, status, file, message, seconds, std::move(details)});
     }
 
+    std::string downloads() const { return scratch_.file("files"); }
+    std::string rebuilt_dir() const { return scratch_.file("rebuilt"); }
+
+    bool timed_out() const {
+        return options_.timeout_seconds > 0 &&
+               Clock::now() >= start_ + std::chrono::seconds(options_.timeout_seconds);
+    }
+
     std::string fetch_manifest() {
         const auto start = std::chrono::steady_clock::now();
         try {
-            Fetched fetched = fetcher_->fetch(kManifest, scratch_.path());
+            Fetched fetched = fetcher_->fetch(kManifest, downloads(), options_.max_manifest_bytes);
             report_.add_downloaded(fetched.downloaded);
             result("manifest.fetch", Status::pass, kManifest, "fetched", {}, since(start));
             return read_whole_file(fetched.path);
@@ -121,41 +160,112 @@ class MirrorCheck {
                        : "no escaped names");
     }
 
-    // §8 item 12: only the signed body may be trusted.
-    std::string trusted_body(const std::string& raw) {
+    // §8 item 12: only the signed body may be trusted. nullopt when a
+    // signature is there but not valid, or required and missing: then
+    // nothing the file lists may be acted on.
+    std::optional<std::string> trusted_body(const std::string& raw) {
         const ClearsignedParts parts = split_clearsigned(raw);
         if (parts.is_signed && (!blank(parts.before) || !blank(parts.after)))
             result("manifest.outside-signed-text", Status::warn, kManifest,
                    "text before or after the signed message: the client parses it too");
-        bool armor_current = false;
-        for (const std::string& header : parts.armor_headers)
-            armor_current = armor_current || lower(header).find("current:") != std::string::npos;
-
-        std::string trusted = parts.is_signed ? parts.body : raw;
         if (options_.openpgp == OpenPgpMode::no) {
             result("signature.valid", Status::skip, kManifest, "OpenPGP checking disabled");
-        } else if (!parts.is_signed) {
-            result("signature.valid",
-                   options_.openpgp == OpenPgpMode::required ? Status::fail : Status::warn,
-                   kManifest, "the manifest is not signed");
-        } else {
-            const auto start = std::chrono::steady_clock::now();
-            SignatureCheck sig = verify_clearsigned(raw, *options_.keyring, scratch_.path());
-            result("signature.valid", sig.good ? Status::pass : Status::fail, kManifest,
-                   sig.good ? "good signature by " + sig.fingerprint : sig.problem,
-                   {{"fingerprint", sig.fingerprint}}, since(start));
-            if (sig.good)
-                trusted = sig.signed_text;
+            return parts.is_signed ? parts.body : raw;
         }
-        const bool body_current = !current_version(parse_as_client(trusted), options_.repo).empty();
-        if (armor_current && !body_current)
-            result("signature.current-in-armor-only", Status::fail, kManifest,
-                   "Current: appears only in an armor header, which the signature does not "
-                   "cover");
-        else if (armor_current)
-            result("signature.current-in-armor-only", Status::pass, kManifest,
-                   "Current: is in the signed body (and repeated in an armor header)");
-        return trusted;
+        if (!parts.is_signed) {
+            const bool required = options_.openpgp == OpenPgpMode::required;
+            result("signature.valid", required ? Status::fail : Status::warn, kManifest,
+                   "the manifest is not signed");
+            if (required)
+                return std::nullopt;
+            return raw;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        SignatureCheck sig = verify_clearsigned(raw, *options_.keyring, scratch_.path());
+        result("signature.valid", sig.good ? Status::pass : Status::fail, kManifest,
+               sig.good ? "good signature by " + sig.fingerprint : sig.problem,
+               {{"fingerprint", sig.fingerprint}}, since(start));
+        if (!sig.good)
+            return std::nullopt;
+        check_current_outside_body(parts, sig.signed_text);
+        return sig.signed_text;
+    }
+
+    // The client reads Current: anywhere in the file (spec §7.4), the
+    // signature covers only the body: a token for this repository anywhere
+    // else is the mirror's word, not the publisher's.
+    void check_current_outside_body(const ClearsignedParts& parts, const std::string& body) {
+        const std::string signed_version = current_version(parse_as_client(body), options_.repo);
+        std::string armor;
+        for (const std::string& header : parts.armor_headers)
+            armor += header + "\n";
+        const struct {
+            const char* where;
+            const std::string& text;
+        } places[] = {{"before the signed message", parts.before},
+                      {"in an armor header", armor},
+                      {"after the signature", parts.after}};
+        bool any = false;
+        for (const auto& place : places) {
+            for (const std::string& token : tokens_for(place.text, options_.repo)) {
+                any = true;
+                const std::string version = token.substr(options_.repo.size() + 1);
+                // The one harmless case: an armor Comment: repeating the signed
+                // version after the body (daily-gen's, the publisher's
+                // current_in_comment), which the client never reaches first.
+                const bool repeat = version == signed_version && place.where == places[1].where;
+                result("signature.current-outside-body", repeat ? Status::warn : Status::fail,
+                       kManifest,
+                       "Current: " + token + " " + place.where +
+                           (repeat ? ", repeating the signed version; the signature does not "
+                                     "cover it"
+                            : signed_version.empty()
+                                ? ": the signature does not cover it and the signed body has "
+                                  "none; the client would follow it"
+                            : version == signed_version
+                                ? ": the signature does not cover it, and the client reads "
+                                  "it before the signed one"
+                                : ": names another version than the signed " + signed_version +
+                                      ", and the client may follow it"));
+            }
+        }
+        if (!any)
+            result("signature.current-outside-body", Status::pass, kManifest,
+                   "Current: for " + options_.repo + " only in the signed body");
+    }
+
+    // What the client, which reads the whole file, would take as current.
+    void check_client_view(const std::string& raw, const std::string& version) {
+        if (version.empty())
+            return;
+        const std::string client = current_version(parse_as_client(raw), options_.repo);
+        result("current.client-view", client == version ? Status::pass : Status::fail, kManifest,
+               client == version ? "the client reads the same version, " + version
+                                 : "the client reading the whole file takes version '" + client +
+                                       "', the trusted text says '" + version + "'");
+    }
+
+    // Names are data: a listed name that is not a plain file name is never
+    // fetched, opened or written (a "../../etc/passwd" line would otherwise
+    // write outside the scratch directory, or read outside the mirror).
+    void check_names(ClientView& view) {
+        std::set<std::string> refused;
+        for (const DigestLine& line : view.lines) {
+            const std::string reason = unsafe_name_reason(line.name);
+            if (reason.empty() || refused.count(line.name))
+                continue;
+            refused.insert(line.name);
+            result("manifest.names", Status::fail, line.name,
+                   "line " + std::to_string(line.line_number) + ": not a plain file name (" +
+                       reason + "); never fetched, opened or written");
+        }
+        for (const std::string& name : refused)
+            view.digests.erase(name);
+        std::erase_if(view.lines,
+                      [&](const DigestLine& line) { return refused.count(line.name) > 0; });
+        if (refused.empty())
+            result("manifest.names", Status::pass, kManifest,
+                   "every listed name is a plain file name");
     }
 
     // §8 item 17.
@@ -193,16 +303,30 @@ class MirrorCheck {
         }
         std::set<std::string> distinct(ours.begin(), ours.end());
         result("current.token", distinct.size() == 1 ? Status::pass : Status::fail, kManifest,
-               distinct.size() == 1
-                   ? "Current: " + ours.front()
-                   : std::to_string(distinct.size()) + " different Current: tokens for " +
-                         options_.repo + "; the client takes the first");
+               distinct.size() == 1 ? "Current: " + ours.front()
+                                    : std::to_string(distinct.size()) +
+                                          " different Current: tokens match " + options_.repo +
+                                          "-: the client's match is ambiguous and it takes the "
+                                          "first, " +
+                                          ours.front());
+        // Spec §7.4: "gentoo-kde-20150401" matches ^gentoo-(.*)$ with
+        // version "kde-20150401": another repository's snapshot.
         if (version.find('-') != std::string::npos)
-            result("names.version", Status::warn, kManifest,
-                   "version '" + version +
-                       "' contains '-': delta names become ambiguous, and it may be another "
-                       "repository's name ('" +
-                       options_.repo + "-' is its prefix)");
+            result("current.prefix-collision", Status::fail, kManifest,
+                   "Current: " + options_.repo + "-" + version + " matches '" + options_.repo +
+                       "-' only as a prefix: the client takes version '" + version +
+                       "', which may be repository '" + options_.repo + "-" +
+                       version.substr(0, version.find('-')) + "''s snapshot");
+        else
+            result("current.prefix-collision", Status::pass, kManifest,
+                   "the version has no '-': no other repository's name can match");
+        const std::string snapshot = options_.repo + "-" + version + ".sqfs";
+        if (!is_safe_name(snapshot)) {
+            result("manifest.names", Status::fail, snapshot,
+                   "the current snapshot's name is not a plain file name (" +
+                       unsafe_name_reason(snapshot) + "); never fetched");
+            return "";
+        }
         if (options_.repo.find_first_of(".*+?[](){}|^$\\") != std::string::npos)
             result("names.repo", Status::warn, kManifest,
                    "repository name has regex metacharacters; the client does not escape them");
@@ -216,11 +340,11 @@ class MirrorCheck {
         bool good = false;
     };
 
-    Listed fetch_listed(const std::string& name, const std::string& sha512) {
+    Listed fetch_listed(const std::string& name, const std::string& sha512, uint64_t max_bytes) {
         Listed listed{name, sha512, std::nullopt, false};
         const auto start = std::chrono::steady_clock::now();
         try {
-            listed.fetched = fetcher_->fetch(name, scratch_.path());
+            listed.fetched = fetcher_->fetch(name, downloads(), max_bytes);
         } catch (const UnreachableError& e) {
             result("file.present", Status::fail, name, e.what(), {}, since(start));
             return listed;
@@ -251,10 +375,15 @@ class MirrorCheck {
         std::map<std::string, Listed> files;
         for (const auto& [name, hash] : view.digests)
             if (!name.ends_with(".sqdelta"))
-                files[name] = fetch_listed(name, hash);
+                files[name] = fetch_listed(name, hash, options_.max_file_bytes);
         check_unlisted(view);
         if (snapshot_listed && files[snapshot_name].good)
             check_initial_sync(files[snapshot_name]);
+        // A client downloads the snapshot rather than a delta larger than it.
+        const uint64_t max_delta =
+            snapshot_listed && files[snapshot_name].fetched
+                ? std::min(files[snapshot_name].fetched->bytes, options_.max_file_bytes)
+                : options_.max_file_bytes;
         const std::string current_link = options_.repo + "-current.sqfs";
         if (view.digests.count(current_link) && snapshot_listed)
             result("current.symlink",
@@ -268,8 +397,10 @@ class MirrorCheck {
                 deltas.push_back({name, hash});
         RecompressionMemo memo;
         parallel_for(deltas.size(), options_.jobs, [&](size_t i, unsigned) {
+            if (timed_out())
+                return;
             check_delta(deltas[i].first, deltas[i].second, version, snapshot_listed, files,
-                        view.digests, memo);
+                        view.digests, memo, max_delta);
         });
     }
 
@@ -295,6 +426,7 @@ class MirrorCheck {
         const auto start = std::chrono::steady_clock::now();
         try {
             WalkStats stats = walk_image(snapshot.fetched->path);
+            target_walk_ = stats;
             result("snapshot.walk", Status::pass, snapshot.name,
                    "opened and walked: " + std::to_string(stats.files) + " files, " +
                        std::to_string(stats.directories) + " directories",
@@ -304,69 +436,116 @@ class MirrorCheck {
                     {"bytes", stats.bytes}},
                    since(start));
         } catch (const Error& e) {
-            result("snapshot.walk", Status::fail, snapshot.name, e.what(), {}, since(start));
+            result("snapshot.walk", Status::fail, snapshot.name,
+                   relabel(e.what(), snapshot.fetched->path, fetcher_->describe(snapshot.name)), {},
+                   since(start));
         }
     }
 
-    std::optional<std::string> source_image(const std::string& old_version,
+    struct SourceImage {
+        std::string path;  // to open
+        std::string label; // for people: the mirror's name for it, or the path
+    };
+
+    std::optional<SourceImage> source_image(const std::string& old_version,
                                             const std::map<std::string, Listed>& files) {
         const std::string name = options_.repo + "-" + old_version + ".sqfs";
         auto listed = files.find(name);
         if (listed != files.end() && listed->second.good)
-            return listed->second.fetched->path;
+            return SourceImage{listed->second.fetched->path, fetcher_->describe(name)};
         for (const std::string& dir : options_.image_dirs)
             if (fs::exists(dir + "/" + name))
-                return dir + "/" + name;
+                return SourceImage{dir + "/" + name, dir + "/" + name};
         return std::nullopt;
+    }
+
+    // Messages name files as the mirror does, not by the descriptor or
+    // download path they were read through.
+    static std::string relabel(std::string text, const std::string& path,
+                               const std::string& label) {
+        for (size_t at = text.find(path); at != std::string::npos;
+             at = text.find(path, at + label.size()))
+            text.replace(at, path.size(), label);
+        return text;
     }
 
     void check_delta(const std::string& name, const std::string& hash, const std::string& version,
                      bool snapshot_listed, const std::map<std::string, Listed>& files,
-                     const std::map<std::string, std::string>& digests, RecompressionMemo& memo) {
+                     const std::map<std::string, std::string>& digests, RecompressionMemo& memo,
+                     uint64_t max_delta) {
         const std::string prefix = options_.repo + "-";
         const std::string suffix = "-" + version + ".sqdelta";
         if (name.rfind(prefix, 0) != 0 || !name.ends_with(suffix) ||
             name.size() <= prefix.size() + suffix.size()) {
             result("delta.target", Status::warn, name,
                    "does not lead to the current version: no client will ever use it");
-            fetch_listed(name, hash);
+            fetch_listed(name, hash, max_delta);
             return;
         }
         if (!snapshot_listed) {
             result("delta.target", Status::fail, name, "its target snapshot is not listed");
             return;
         }
-        Listed delta = fetch_listed(name, hash);
+        Listed delta = fetch_listed(name, hash, max_delta);
         if (!delta.good)
             return;
+        const auto target = files.find(prefix + version + ".sqfs");
+        if (target == files.end() || !target->second.good) {
+            result("delta.apply", Status::skip, name,
+                   "not applied: its target snapshot failed its own checks, so the most this "
+                   "delta may produce is not known");
+            return;
+        }
         const std::string old_version =
             name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-        std::optional<std::string> old_image = source_image(old_version, files);
+        std::optional<SourceImage> old_image = source_image(old_version, files);
         if (!old_image) {
             result("delta.apply", Status::skip, name,
                    "no image of " + old_version + " (listed, --cache or --archive) to apply it to");
             return;
         }
         const auto start = std::chrono::steady_clock::now();
-        const std::string rebuilt = scratch_.file(name + ".rebuilt");
+        const std::string rebuilt = rebuilt_dir() + "/" + name;
         try {
-            apply_delta(*old_image, delta.fetched->path, rebuilt, {scratch_.path(), 1, &memo});
+            ApplyOptions apply{scratch_.path(), 1, &memo};
+            apply.max_output = expanded_target_bound(target->second.fetched->bytes);
+            apply_delta(old_image->path, delta.fetched->path, rebuilt, apply);
             const bool exact = sha512_of_file(rebuilt) == digests.at(prefix + version + ".sqfs");
             fs::remove(rebuilt);
             result("delta.apply", exact ? Status::pass : Status::fail, name,
                    exact ? "rebuilds " + prefix + version + ".sqfs exactly"
                          : "applies, but the rebuilt image does not match the listed hash of " +
                                prefix + version + ".sqfs",
-                   {{"source", *old_image}}, since(start));
+                   {{"source", old_image->label}}, since(start));
         } catch (const Error& e) {
-            result("delta.apply", Status::fail, name, e.what(), {{"source", *old_image}},
+            const std::string message =
+                relabel(relabel(e.what(), delta.fetched->path, fetcher_->describe(name)),
+                        old_image->path, old_image->label);
+            result("delta.apply", Status::fail, name, message, {{"source", old_image->label}},
                    since(start));
         }
     }
 
+    // The most an expanded target for this snapshot can hold (spec §2.5):
+    // the image, the decompressed content of its blocks (the files' bytes,
+    // as the walk read them, and the metadata of every entry), their list
+    // and the trailer. Twice the image covers lists, fragment and metadata
+    // slack; without a walk, content is assumed to compress 8:1.
+    uint64_t expanded_target_bound(uint64_t image_bytes) const {
+        uint64_t content = 8 * image_bytes;
+        if (target_walk_) {
+            const WalkStats& w = *target_walk_;
+            content = w.bytes + 512 * (w.files + w.directories + w.symlinks + w.other);
+        }
+        return 2 * image_bytes + content + (1u << 20);
+    }
+
     const VerifyOptions& options_;
+    Clock::time_point start_;
     std::unique_ptr<Fetcher> fetcher_;
     TempDir scratch_;
+    TreeOnSignal on_signal_;
+    std::optional<WalkStats> target_walk_;
     Report report_;
 };
 

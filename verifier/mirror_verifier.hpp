@@ -7,6 +7,7 @@
 
 #include "verifier/report.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,12 @@ struct VerifyOptions {
     std::vector<std::string> image_dirs;
     unsigned jobs = 0;
     std::string temp_dir;
+    // Caps on what a hostile mirror can make the run do.
+    uint64_t max_manifest_bytes = 16ull << 20;
+    uint64_t max_file_bytes = 4ull << 30; // the SquashFS image limit
+    unsigned timeout_seconds = 3600;      // the whole run; 0: none
+    uint64_t min_speed = 16 * 1024;       // bytes/s, averaged over a transfer
+    long max_redirects = 5;
 };
 
 // Throws UnreachableError when sha512sum.txt cannot be fetched at all.

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <gtest/gtest.h>
+#include <sstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -17,7 +18,8 @@ MirrorServer::MirrorServer(const std::string& directory) {
     pid_ = ::fork();
     if (pid_ == 0) {
         ::execlp("python3", "python3", SQUASHPUB_MIRROR_SERVER, directory.c_str(),
-                 scratch_.file("faults.json").c_str(), port_file.c_str(), nullptr);
+                 scratch_.file("faults.json").c_str(), port_file.c_str(),
+                 scratch_.file("requests.log").c_str(), nullptr);
         ::_exit(127);
     }
     for (int i = 0; i < 100 && !exists(port_file); ++i)
@@ -36,6 +38,20 @@ MirrorServer::~MirrorServer() {
 
 void MirrorServer::set_faults(const nlohmann::json& faults) const {
     write_file(scratch_.file("faults.json"), faults.dump());
+}
+
+std::vector<std::string> MirrorServer::requests() const {
+    std::vector<std::string> names;
+    if (!exists(scratch_.file("requests.log")))
+        return names;
+    std::istringstream lines(read_file(scratch_.file("requests.log")));
+    for (std::string line; std::getline(lines, line);)
+        names.push_back(line);
+    return names;
+}
+
+void MirrorServer::clear_requests() const {
+    write_file(scratch_.file("requests.log"), "");
 }
 
 } // namespace squashpub::test

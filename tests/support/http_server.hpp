@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace squashpub::test {
 
@@ -17,6 +18,9 @@ class MirrorServer {
 
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
     void set_faults(const nlohmann::json& faults) const;
+    // Decoded names requested so far, in order.
+    std::vector<std::string> requests() const;
+    void clear_requests() const;
 
   private:
     TempDir scratch_;

@@ -199,7 +199,8 @@ TEST_F(Verify, SignatureProblems) {
     write_file(mirror("sha512sum.txt"), signed_text);
     EXPECT_EQ(verify_signed(mirror()).exit_code, 1);
     EXPECT_EQ(status("signature.valid").rfind("pass", 0), 0u);
-    EXPECT_EQ(status("signature.current-in-armor-only").rfind("fail", 0), 0u);
+    EXPECT_EQ(status("signature.current-outside-body").rfind("fail", 0), 0u);
+    EXPECT_EQ(status("current.token").rfind("fail", 0), 0u);
 }
 
 TEST_F(Verify, RevokedAndExpiredSigningKeys) {
