@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "config/names.hpp"
 #include "config/publisher_config.hpp"
 #include "core/error.hpp"
 #include "publisher/publish_run.hpp"
@@ -45,6 +46,8 @@ int run_publish(const Args& args) {
     publisher::PublishOptions publish;
     publish.rev = options.value("--rev");
     publish.version = options.value("--version");
+    if (publish.version) // before any work, not after the image is built
+        config::require_valid_version(*publish.version, "--version");
     publish.force = options.has("--force");
     publisher::PublishOutcome outcome = publisher::publish(config, publish);
     if (outcome.changed)

@@ -28,6 +28,7 @@ class Archive {
   public:
     Archive(std::string directory, std::string repo, config::ArchiveMode mode, unsigned jobs);
 
+    const std::string& repo() const { return repo_; }
     // Oldest first.
     const std::vector<ArchivedVersion>& versions() const { return versions_; }
     const ArchivedVersion* find(const std::string& version) const;

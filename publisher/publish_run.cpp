@@ -13,6 +13,8 @@
 #include "publisher/mirror.hpp"
 #include "publisher/plan.hpp"
 #include "publisher/recovery.hpp"
+#include "publisher/shared_manifest.hpp"
+#include "publisher/shared_mirror.hpp"
 #include "publisher/signer.hpp"
 #include "publisher/state.hpp"
 #include "publisher/tree_source.hpp"
@@ -57,9 +59,11 @@ class PublishRun {
 
     PublishOutcome run() {
         RunLock lock(config_.state_dir);
+        MirrorLock mirror_lock(config_.mirror_dir);
         crash_point("lock");
         if (config_.signing)
             check_signing_key(*config_.signing);
+        check_mirror_sharing(config_, mirror_);
         Archive archive(config_.archive_dir, config_.repo, config_.archive, config_.jobs);
         staging_root_ = mirror_.staging_root(config_.state_dir);
         recover_interrupted_run(mirror_, state_, archive, staging_root_, manifests_to_keep());
@@ -267,11 +271,14 @@ class PublishRun {
         return manifest;
     }
 
+    // The union with the other repositories' lines of the live manifest
+    // (we hold the mirror lock, so they cannot change until we are done).
     std::string signed_text(const Manifest& manifest) {
         const auto start = std::chrono::steady_clock::now();
-        std::string text = config_.signing
-                               ? clearsign(*config_.signing, manifest.body(), manifest.current)
-                               : manifest.body();
+        const std::string live_body = signed_part(mirror_.live_text().value_or(""));
+        const std::string body = merged_body(live_body, manifest, config_.repo);
+        std::string text =
+            config_.signing ? clearsign(*config_.signing, body, manifest.current) : body;
         timings_["sign"] = seconds_since(start);
         return text;
     }

@@ -10,11 +10,12 @@ namespace squashpub::publisher {
 
 void recover_interrupted_run(const Mirror& mirror, PublisherState& state, Archive& archive,
                              const std::string& staging_root, size_t manifests_to_keep) {
+    const std::string& repo = archive.repo();
     for (const auto& item : fs::directory_iterator(staging_root))
         fs::remove_all(item.path());
 
     if (std::optional<Journal> journal = state.journal()) {
-        const std::optional<Manifest> live = mirror.live_manifest();
+        const std::optional<Manifest> live = mirror.live_manifest(repo);
         const Manifest intended = Manifest::parse(journal->manifest_body, "journal");
         if (live && live->current == intended.current && live->files == intended.files) {
             log_info("completing the interrupted publish of " + journal->version);
@@ -38,7 +39,7 @@ void recover_interrupted_run(const Mirror& mirror, PublisherState& state, Archiv
     // An archived version that never went live (killed before the journal).
     const auto& versions = archive.versions();
     if (!versions.empty() && !versions.back().published) {
-        const std::optional<Manifest> live = mirror.live_manifest();
+        const std::optional<Manifest> live = mirror.live_manifest(repo);
         if (!live || live->current.size() <= versions.back().version.size() ||
             !live->current.ends_with("-" + versions.back().version))
             archive.drop_unpublished(versions.back().version);

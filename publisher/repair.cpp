@@ -10,6 +10,8 @@
 #include "publisher/mirror.hpp"
 #include "publisher/plan.hpp"
 #include "publisher/recovery.hpp"
+#include "publisher/shared_manifest.hpp"
+#include "publisher/shared_mirror.hpp"
 #include "publisher/signer.hpp"
 #include "publisher/state.hpp"
 #include "verifier/applier.hpp"
@@ -106,9 +108,11 @@ RepairPlan plan_repair(const config::PublisherConfig& config) {
 RepairPlan repair(const config::PublisherConfig& config) {
     fs::create_directories(config.state_dir);
     RunLock lock(config.state_dir);
+    Mirror mirror(config.mirror_dir);
+    MirrorLock mirror_lock(config.mirror_dir);
     if (config.signing)
         check_signing_key(*config.signing);
-    Mirror mirror(config.mirror_dir);
+    check_mirror_sharing(config, mirror);
     PublisherState state(config.state_dir);
     Archive archive(config.archive_dir, config.repo, config.archive, config.jobs);
     const std::string staging_root = mirror.staging_root(config.state_dir);
@@ -165,9 +169,10 @@ RepairPlan repair(const config::PublisherConfig& config) {
         journal.adding.push_back(name);
     }
     journal.manifest_body = manifest.body();
-    const std::string text = config.signing
-                                 ? clearsign(*config.signing, manifest.body(), manifest.current)
-                                 : manifest.body();
+    const std::string body =
+        merged_body(signed_part(mirror.live_text().value_or("")), manifest, config.repo);
+    const std::string text =
+        config.signing ? clearsign(*config.signing, body, manifest.current) : body;
     state.write_journal(journal);
     for (const auto& [name, path] : staged)
         mirror.move_in(path, name);

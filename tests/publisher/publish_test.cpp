@@ -250,6 +250,36 @@ TEST(Repair, GeneratesDeltasAnEarlierRunLeftOut) {
     EXPECT_EQ(check_mirror(f.expect()), "");
 }
 
+// Issue #11: odd versions were published (or died with a raw JSON
+// exception after archiving); now refused before any work.
+TEST(Publish, BadVersionFlagsAreRefusedBeforeAnyWork) {
+    PublisherFixture f(1);
+    for (const char* bad : {"a b", "a\vb", "a\fb", ".", "..", "x.sqfs", "bad\xff", "a-b"}) {
+        CommandResult result = f.publish(1, {"--version", bad});
+        EXPECT_EQ(result.exit_code, 2) << bad << ": " << result.output;
+        EXPECT_NE(result.output.find("--version: version '"), std::string::npos) << result.output;
+        EXPECT_EQ(result.output.find("json.exception"), std::string::npos) << result.output;
+    }
+    EXPECT_FALSE(exists(f.path("archive")));
+    EXPECT_FALSE(exists(f.path("mirror")));
+}
+
+TEST(Publish, OverlappingDirectoriesAreRefused) {
+    PublisherFixture f(1);
+    f.config({{"archive_dir", f.path("mirror")}});
+    CommandResult same = f.publish(1);
+    EXPECT_EQ(same.exit_code, 2);
+    EXPECT_NE(same.output.find("mirror_dir: and archive_dir are the same directory"),
+              std::string::npos)
+        << same.output;
+    f.config({{"state_dir", f.path("mirror/state")}});
+    CommandResult nested = f.publish(1);
+    EXPECT_EQ(nested.exit_code, 2);
+    EXPECT_NE(nested.output.find("mirror_dir: and state_dir are nested"), std::string::npos)
+        << nested.output;
+    EXPECT_FALSE(exists(f.path("mirror")));
+}
+
 TEST(Publish, BadConfigIsAUsageError) {
     PublisherFixture f(1);
     write_file(f.path("bad.json"), R"({"repo": "x"})");

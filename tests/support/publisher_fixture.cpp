@@ -81,6 +81,38 @@ MirrorExpectations PublisherFixture::expect() const {
     return expect;
 }
 
+std::string PublisherFixture::config_for(const std::string& repo, const nlohmann::json& overrides) {
+    const std::string saved = config_path_;
+    nlohmann::json json = {{"repo", repo},
+                           {"archive_dir", path("archive-" + repo)},
+                           {"state_dir", path("state-" + repo)}};
+    json.update(overrides);
+    const std::string written = config(json);
+    const std::string target = path("publisher-" + repo + ".json");
+    std::filesystem::rename(written, target);
+    config_path_ = saved;
+    return target;
+}
+
+CommandResult PublisherFixture::publish_repo(const std::string& repo, int day,
+                                             const std::vector<std::string>& extra,
+                                             const std::vector<std::string>& env) {
+    std::vector<std::string> argv = {"env"};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.insert(argv.end(),
+                {SQUASHPUB_BINARY, "publish", "--quiet", "--rev", "d" + std::to_string(day),
+                 "--config", path("publisher-" + repo + ".json")});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return test::run(argv);
+}
+
+MirrorExpectations PublisherFixture::expect_repo(const std::string& repo) const {
+    MirrorExpectations expect = this->expect();
+    expect.repo = repo;
+    expect.archive_dir = path("archive-" + repo);
+    return expect;
+}
+
 std::string PublisherFixture::mirror_fingerprint() const {
     std::string text;
     if (!exists(path("mirror")))

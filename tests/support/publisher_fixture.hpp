@@ -28,6 +28,15 @@ class PublisherFixture {
     CommandResult run(const std::vector<std::string>& args,
                       const std::vector<std::string>& env = {});
     MirrorExpectations expect() const;
+
+    // Shared mirrors: a config for repository `repo` with the common
+    // mirror_dir and its own archive-REPO and state-REPO; runs with it.
+    std::string config_for(const std::string& repo,
+                           const nlohmann::json& overrides = nlohmann::json::object());
+    CommandResult publish_repo(const std::string& repo, int day,
+                               const std::vector<std::string>& extra = {},
+                               const std::vector<std::string>& env = {});
+    MirrorExpectations expect_repo(const std::string& repo) const;
     static std::string version(int day);
     // Name and SHA-512 of every file in the mirror directory.
     std::string mirror_fingerprint() const;
