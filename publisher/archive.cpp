@@ -136,6 +136,29 @@ void Archive::mark_published(const std::string& version, const std::string& scra
     fs::remove(image_path(previous.version));
 }
 
+void Archive::replace_published(const std::string& version, const std::string& image,
+                                const std::string& sha, const std::string& scratch_dir) {
+    if (versions_.empty() || versions_.back().version != version)
+        throw Error(directory_, "version " + version +
+                                    " is not the newest archived version and cannot be replaced");
+    if (versions_.size() >= 2 && versions_[versions_.size() - 2].stored_as_delta) {
+        ArchivedVersion& previous = versions_[versions_.size() - 2];
+        const std::string delta = reverse_delta_path(version, previous.version);
+        const std::string full = scratch_dir + "/unchain.sqfs";
+        verifier::apply_delta(image_path(version), delta, full, {scratch_dir, jobs_});
+        verify(previous, full);
+        place_copy(full, image_path(previous.version));
+        fs::remove(full);
+        previous.stored_as_delta = false;
+        save();
+        fs::remove(delta);
+    }
+    place_copy(image, image_path(version));
+    versions_.back().sha512 = sha;
+    versions_.back().size = fs::file_size(image);
+    save();
+}
+
 void Archive::drop_unpublished(const std::string& version) {
     for (auto it = versions_.begin(); it != versions_.end(); ++it) {
         if (it->version != version)

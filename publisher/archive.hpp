@@ -38,6 +38,12 @@ class Archive {
     // Marks it published; in reverse-deltas mode then turns the previous
     // full image into a reverse delta (verified before the full is dropped).
     void mark_published(const std::string& version, const std::string& scratch_dir);
+    // A forced republish, once its manifest is live: the newest (published)
+    // version's image becomes image. In reverse-deltas mode the previous
+    // version, stored as a delta from the old image, is first restored in
+    // full (mark_published then stores it as a delta again).
+    void replace_published(const std::string& version, const std::string& image,
+                           const std::string& sha512, const std::string& scratch_dir);
     // Forgets a version that never went live, with its files.
     void drop_unpublished(const std::string& version);
 

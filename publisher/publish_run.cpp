@@ -22,7 +22,9 @@
 #include "verifier/recompression_memo.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <sys/resource.h>
 
@@ -66,7 +68,9 @@ class PublishRun {
         check_mirror_sharing(config_, mirror_);
         Archive archive(config_.archive_dir, config_.repo, config_.archive, config_.jobs);
         staging_root_ = mirror_.staging_root(config_.state_dir);
-        recover_interrupted_run(mirror_, state_, archive, staging_root_, manifests_to_keep());
+        recover_interrupted_run(
+            mirror_, state_, archive, staging_root_, manifests_to_keep(),
+            [&](const Manifest& own) { return manifest_text(config_, mirror_, own); });
 
         TempDir staging(staging_root_, "run");
         const std::string image = build_image(staging);
@@ -77,7 +81,8 @@ class PublishRun {
 
         PlanInput input = plan_input(archive);
         const Plan plan = make_plan(input);
-        archive.add(version_, image, image_sha_);
+        if (!replacing_) // a forced republish keeps the old image until the switch
+            archive.add(version_, image, image_sha_);
         crash_point("archive");
         std::vector<BuiltDelta> deltas = build_deltas(archive, plan, image, staging);
         crash_point("deltas");
@@ -87,6 +92,11 @@ class PublishRun {
         crash_point("sign");
         go_live(plan, deltas, image, manifest, text);
         state_.record_manifest(manifest, manifests_to_keep());
+        if (replacing_) {
+            archive.replace_published(version_, mirror_.path(plan.snapshot), image_sha_,
+                                      staging.path());
+            crash_point("archive-replace");
+        }
         archive.mark_published(version_, staging.path());
         state_.clear_journal();
         crash_point("journal");
@@ -160,7 +170,7 @@ class PublishRun {
         return outcome;
     }
 
-    void check_version_is_new(Archive& archive) const {
+    void check_version_is_new(Archive& archive) {
         const ArchivedVersion* entry = archive.find(version_);
         if (!entry || !entry->published)
             return;
@@ -170,7 +180,13 @@ class PublishRun {
                 "version " + version_ +
                     " is already published with different content; "
                     "use --force to replace it, or --version to publish under another name");
+        if (entry != &archive.versions().back())
+            throw Error(config_.archive_dir, "version " + version_ +
+                                                 " is not the newest published version (" +
+                                                 archive.versions().back().version +
+                                                 "); --force can only replace the newest");
         log_warning("replacing published version " + version_ + " (--force)");
+        replacing_ = true;
     }
 
     PlanInput plan_input(const Archive& archive) const {
@@ -275,10 +291,7 @@ class PublishRun {
     // (we hold the mirror lock, so they cannot change until we are done).
     std::string signed_text(const Manifest& manifest) {
         const auto start = std::chrono::steady_clock::now();
-        const std::string live_body = signed_part(mirror_.live_text().value_or(""));
-        const std::string body = merged_body(live_body, manifest, config_.repo);
-        std::string text =
-            config_.signing ? clearsign(*config_.signing, body, manifest.current) : body;
+        std::string text = manifest_text(config_, mirror_, manifest);
         timings_["sign"] = seconds_since(start);
         return text;
     }
@@ -288,21 +301,45 @@ class PublishRun {
     void go_live(const Plan& plan, const std::vector<BuiltDelta>& deltas, const std::string& image,
                  const Manifest& manifest, const std::string& text) {
         const auto start = std::chrono::steady_clock::now();
-        Journal journal{version_, {plan.snapshot}, manifest.body()};
+        Journal journal{version_, {plan.snapshot}, manifest.body(), replacing_};
         for (const BuiltDelta& delta : deltas)
             journal.adding.push_back(delta.name);
+        std::map<std::string, std::string> sources = {{plan.snapshot, image}};
+        for (const BuiltDelta& delta : deltas)
+            sources[delta.name] = delta.staged_path;
+        if (replacing_)
+            sources = stage_pending(sources);
         state_.write_journal(journal);
-        mirror_.move_in(image, plan.snapshot);
+        crash_point("journal-written");
+        mirror_.move_in(sources.at(plan.snapshot), plan.snapshot);
         mirror_.sync();
         crash_point("move-snapshot");
         for (const BuiltDelta& delta : deltas) {
-            mirror_.move_in(delta.staged_path, delta.name);
+            mirror_.move_in(sources.at(delta.name), delta.name);
             crash_point("move-delta");
         }
+        if (replacing_)
+            fs::remove(pending_dir(staging_root_)); // empty now
         mirror_.sync();
         mirror_.publish_manifest(text);
         crash_point("manifest");
         timings_["publish"] = seconds_since(start);
+    }
+
+    // A forced republish replaces listed files: they wait in pending/,
+    // which recovery completes from once the journal names them.
+    std::map<std::string, std::string>
+    stage_pending(const std::map<std::string, std::string>& sources) const {
+        const std::string pending = pending_dir(staging_root_);
+        fs::create_directories(pending);
+        std::map<std::string, std::string> staged;
+        for (const auto& [name, path] : sources) {
+            staged[name] = pending + "/" + name;
+            if (std::rename(path.c_str(), staged[name].c_str()) != 0)
+                throw_errno(staged[name], "cannot stage " + path);
+        }
+        fsync_directory(pending);
+        return staged;
     }
 
     PublishOutcome finish(const std::vector<BuiltDelta>& deltas,
@@ -352,6 +389,7 @@ class PublishRun {
     Mirror mirror_;
     PublisherState state_;
     std::string staging_root_;
+    bool replacing_ = false; // a forced republish of a published version
     std::string version_;
     std::string current_name_;
     std::string image_sha_;

@@ -116,7 +116,9 @@ RepairPlan repair(const config::PublisherConfig& config) {
     PublisherState state(config.state_dir);
     Archive archive(config.archive_dir, config.repo, config.archive, config.jobs);
     const std::string staging_root = mirror.staging_root(config.state_dir);
-    recover_interrupted_run(mirror, state, archive, staging_root, config.grace_generations + 1);
+    recover_interrupted_run(
+        mirror, state, archive, staging_root, config.grace_generations + 1,
+        [&](const Manifest& own) { return manifest_text(config, mirror, own); });
     RepairPlan plan = make_repair_plan(config, mirror, state, archive);
     Manifest manifest = *state.current_manifest();
 
@@ -169,10 +171,7 @@ RepairPlan repair(const config::PublisherConfig& config) {
         journal.adding.push_back(name);
     }
     journal.manifest_body = manifest.body();
-    const std::string body =
-        merged_body(signed_part(mirror.live_text().value_or("")), manifest, config.repo);
-    const std::string text =
-        config.signing ? clearsign(*config.signing, body, manifest.current) : body;
+    const std::string text = manifest_text(config, mirror, manifest);
     state.write_journal(journal);
     for (const auto& [name, path] : staged)
         mirror.move_in(path, name);

@@ -66,6 +66,13 @@ std::set<std::string> other_repositories(const Mirror& mirror, const std::string
     return repos;
 }
 
+std::string manifest_text(const config::PublisherConfig& config, const Mirror& mirror,
+                          const Manifest& ours) {
+    const std::string body =
+        merged_body(signed_part(mirror.live_text().value_or("")), ours, config.repo);
+    return config.signing ? clearsign(*config.signing, body, ours.current) : body;
+}
+
 void check_mirror_sharing(const config::PublisherConfig& config, const Mirror& mirror) {
     check_prefixes(config, other_repositories(mirror, config.repo));
     std::optional<std::string> live_text = mirror.live_text();

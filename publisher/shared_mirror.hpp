@@ -16,6 +16,12 @@ namespace squashpub::publisher {
 // manifest and the snapshot files present.
 std::set<std::string> other_repositories(const Mirror& mirror, const std::string& repo);
 
+// The sha512sum.txt to publish for this repository's manifest: merged with
+// the other repositories' lines of the live one, signed as configured.
+// Call with the mirror lock held.
+std::string manifest_text(const config::PublisherConfig& config, const Mirror& mirror,
+                          const Manifest& ours);
+
 // Throws an Error naming the mirror and the conflict.
 void check_mirror_sharing(const config::PublisherConfig& config, const Mirror& mirror);
 

@@ -73,7 +73,7 @@ std::optional<Journal> PublisherState::journal() const {
         nlohmann::json json = nlohmann::json::parse(read_whole_file(path));
         return Journal{json.at("version").get<std::string>(),
                        json.at("adding").get<std::vector<std::string>>(),
-                       json.at("manifest_body").get<std::string>()};
+                       json.at("manifest_body").get<std::string>(), json.value("replacing", false)};
     } catch (const nlohmann::json::exception& e) {
         throw Error(path, std::string("corrupt journal: ") + e.what());
     }
@@ -82,7 +82,8 @@ std::optional<Journal> PublisherState::journal() const {
 void PublisherState::write_journal(const Journal& journal) const {
     nlohmann::json json = {{"version", journal.version},
                            {"adding", journal.adding},
-                           {"manifest_body", journal.manifest_body}};
+                           {"manifest_body", journal.manifest_body},
+                           {"replacing", journal.replacing}};
     write_atomically(directory_ + "/journal.json", json.dump(2) + "\n");
 }
 

@@ -21,6 +21,10 @@ struct Journal {
     std::string version;
     std::vector<std::string> adding; // mirror file names this run moves in
     std::string manifest_body;       // the manifest it is about to make live
+    // A forced republish replaces listed files: its new files wait in the
+    // staging root's pending/ directory, and once the journal exists the
+    // run is only ever completed (rolled forward), never rolled back.
+    bool replacing = false;
 };
 
 class PublisherState {

@@ -110,6 +110,26 @@ TEST(Publish, ReverseDeltaArchive) {
     EXPECT_EQ(check_mirror(expect), "");
 }
 
+// A forced republish of the newest version in a reverse-delta archive: the
+// previous version was stored as a delta from the old image, so it is
+// restored first and re-chained from the new one (every later use of the
+// chain checks each image against its recorded SHA-512).
+TEST(Publish, ForcedRepublishKeepsTheReverseDeltaChain) {
+    PublisherFixture f(4);
+    f.config({{"archive", "reverse-deltas"}});
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    ASSERT_EQ(f.publish(2).exit_code, 0);
+    CommandResult forced = f.publish(3, {"--version", "20260102", "--force"});
+    ASSERT_EQ(forced.exit_code, 0) << forced.output;
+    EXPECT_EQ(list_dir(f.path("archive")),
+              (std::vector<std::string>{"index.json", "test-20260102-20260101.sqdelta",
+                                        "test-20260102.sqfs"}));
+    CommandResult next = f.publish(4);
+    ASSERT_EQ(next.exit_code, 0) << next.output;
+    EXPECT_TRUE(exists(f.path("mirror/test-20260101-20260104.sqdelta")));
+    EXPECT_TRUE(exists(f.path("mirror/test-20260102-20260104.sqdelta")));
+}
+
 TEST(Publish, KeepSnapshotsAndGraceGenerations) {
     PublisherFixture f(4);
     f.config({{"keep_snapshots", 1}, {"grace_generations", 1}});
