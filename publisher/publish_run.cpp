@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -73,7 +74,7 @@ class PublishRun {
             [&](const Manifest& own) { return manifest_text(config_, mirror_, own); });
 
         TempDir staging(staging_root_, "run");
-        const std::string image = build_image(staging);
+        const std::string image = build_image(staging, archive);
         crash_point("image");
         if (already_current())
             return no_op();
@@ -82,7 +83,7 @@ class PublishRun {
         PlanInput input = plan_input(archive);
         const Plan plan = make_plan(input);
         if (!replacing_) // a forced republish keeps the old image until the switch
-            archive.add(version_, image, image_sha_);
+            archive.add(version_, image, image_sha_, revision_time_);
         crash_point("archive");
         std::vector<BuiltDelta> deltas = build_deltas(archive, plan, image, staging);
         crash_point("deltas");
@@ -94,7 +95,7 @@ class PublishRun {
         state_.record_manifest(manifest, manifests_to_keep());
         if (replacing_) {
             archive.replace_published(version_, mirror_.path(plan.snapshot), image_sha_,
-                                      staging.path());
+                                      staging.path(), revision_time_);
             crash_point("archive-replace");
         }
         archive.mark_published(version_, staging.path());
@@ -111,11 +112,13 @@ class PublishRun {
   private:
     size_t manifests_to_keep() const { return config_.grace_generations + 1; }
 
-    std::string build_image(const TempDir& staging) {
+    std::string build_image(const TempDir& staging, const Archive& archive) {
         const auto start = std::chrono::steady_clock::now();
         std::unique_ptr<generator::TreeSource> source = open_source(config_, options_.rev);
         version_ = choose_version(config_, *source, options_.version);
         current_name_ = config_.repo + "-" + version_;
+        revision_time_ = source->revision_time();
+        check_not_downgrade(archive);
         const std::string path = staging.file(snapshot_name(config_.repo, version_));
         config::ImageOptions image = config_.image;
         image.jobs = config_.jobs;
@@ -127,6 +130,32 @@ class PublishRun {
         log_info("built " + snapshot_name(config_.repo, version_) + " (" +
                  format_bytes(image_bytes_) + ")");
         return path;
+    }
+
+    // Clients would silently go back in time: refused unless asked for.
+    void check_not_downgrade(const Archive& archive) const {
+        std::optional<Manifest> current = state_.current_manifest();
+        if (!current || !revision_time_ || options_.allow_downgrade)
+            return;
+        const ArchivedVersion* entry =
+            archive.find(current->current.substr(config_.repo.size() + 1));
+        if (!entry || !entry->revision_time || *revision_time_ >= *entry->revision_time)
+            return;
+        throw Error(config_.file, "revision " + options_.rev.value_or(config_.rev.value_or("")) +
+                                      " (committed " + utc_time(*revision_time_) +
+                                      ") is older than the published " + current->current +
+                                      " (committed " + utc_time(*entry->revision_time) +
+                                      "); refusing to downgrade clients: pass --allow-downgrade "
+                                      "to publish it anyway");
+    }
+
+    static std::string utc_time(uint32_t seconds) {
+        const std::time_t time = seconds;
+        std::tm utc;
+        gmtime_r(&time, &utc);
+        char text[32];
+        std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+        return text;
     }
 
     // The published current image: its layout is carried into the new one,
@@ -301,7 +330,7 @@ class PublishRun {
     void go_live(const Plan& plan, const std::vector<BuiltDelta>& deltas, const std::string& image,
                  const Manifest& manifest, const std::string& text) {
         const auto start = std::chrono::steady_clock::now();
-        Journal journal{version_, {plan.snapshot}, manifest.body(), replacing_};
+        Journal journal{version_, {plan.snapshot}, manifest.body(), replacing_, revision_time_};
         for (const BuiltDelta& delta : deltas)
             journal.adding.push_back(delta.name);
         std::map<std::string, std::string> sources = {{plan.snapshot, image}};
@@ -390,6 +419,7 @@ class PublishRun {
     PublisherState state_;
     std::string staging_root_;
     bool replacing_ = false; // a forced republish of a published version
+    std::optional<uint32_t> revision_time_;
     std::string version_;
     std::string current_name_;
     std::string image_sha_;

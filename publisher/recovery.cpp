@@ -41,7 +41,7 @@ void roll_forward_replacement(const Mirror& mirror, PublisherState& state, Archi
     const ArchivedVersion* entry = archive.find(journal.version);
     if (!entry || entry->sha512 != intended.files.at(snapshot))
         archive.replace_published(journal.version, mirror.path(snapshot),
-                                  intended.files.at(snapshot), staging_root);
+                                  intended.files.at(snapshot), staging_root, journal.revision_time);
     archive.mark_published(journal.version, staging_root);
 }
 

@@ -165,7 +165,7 @@ RepairPlan repair(const config::PublisherConfig& config) {
             staged[action.name] = path;
         });
 
-    Journal journal{plan.version, {}, ""};
+    Journal journal{plan.version, {}, "", false, std::nullopt};
     for (const auto& [name, path] : staged) {
         manifest.files[name] = sha512_of_file(path);
         journal.adding.push_back(name);

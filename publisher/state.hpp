@@ -10,6 +10,7 @@
 
 #include "publisher/manifest.hpp"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@ struct Journal {
     // staging root's pending/ directory, and once the journal exists the
     // run is only ever completed (rolled forward), never rolled back.
     bool replacing = false;
+    std::optional<uint32_t> revision_time; // of the new image, for the archive
 };
 
 class PublisherState {

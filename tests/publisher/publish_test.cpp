@@ -41,13 +41,37 @@ TEST(Publish, SkippedDaysAndTheDeltaWindow) {
     EXPECT_EQ(check_mirror(f.expect()), "");
     EXPECT_TRUE(exists(f.path("mirror/test-20260104-20260107.sqdelta")));
     EXPECT_TRUE(exists(f.path("mirror/test-20260101-20260107.sqdelta")));
-    ASSERT_EQ(f.publish(6).exit_code, 0); // versions need not be ordered
-    ASSERT_EQ(f.publish(5).exit_code, 0);
+    // Versions need not be ordered (older commits only when asked for).
+    ASSERT_EQ(f.publish(6, {"--allow-downgrade"}).exit_code, 0);
+    ASSERT_EQ(f.publish(5, {"--allow-downgrade"}).exit_code, 0);
     EXPECT_EQ(check_mirror(f.expect()), "");
     // Window 2: only the two most recently published versions.
     EXPECT_TRUE(exists(f.path("mirror/test-20260106-20260105.sqdelta")));
     EXPECT_TRUE(exists(f.path("mirror/test-20260107-20260105.sqdelta")));
     EXPECT_FALSE(exists(f.path("mirror/test-20260104-20260105.sqdelta")));
+}
+
+TEST(Publish, DowngradeIsRefusedUnlessAllowed) {
+    PublisherFixture f(3);
+    ASSERT_EQ(f.publish(2).exit_code, 0);
+    const std::string before = f.mirror_fingerprint();
+    CommandResult older = f.publish(1);
+    EXPECT_EQ(older.exit_code, 1);
+    EXPECT_NE(older.output.find("revision d1 (committed 2026-01-01 12:00:00 UTC) is older than "
+                                "the published test-20260102 (committed 2026-01-02 12:00:00 UTC)"),
+              std::string::npos)
+        << older.output;
+    EXPECT_NE(older.output.find("--allow-downgrade"), std::string::npos);
+    EXPECT_EQ(f.mirror_fingerprint(), before);
+    EXPECT_EQ(read_file(f.path("archive/index.json")).find("20260101"), std::string::npos);
+    // Under another version name too: it is the commit that counts.
+    EXPECT_EQ(f.publish(1, {"--version", "rollback"}).exit_code, 1);
+
+    CommandResult allowed = f.publish(1, {"--allow-downgrade"});
+    EXPECT_EQ(allowed.exit_code, 0) << allowed.output;
+    EXPECT_NE(manifest_body(f.expect()).find("Current: test-20260101"), std::string::npos);
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    EXPECT_EQ(f.publish(3).exit_code, 0); // newer again: no flag needed
 }
 
 TEST(Publish, IdenticalRerunChangesNothing) {
@@ -183,6 +207,19 @@ TEST(Publish, ExpiredSigningKeyLeavesTheMirrorUntouched) {
     EXPECT_EQ(f.mirror_fingerprint(), "");
 }
 
+// Every signing problem stops the run before the image is built (a test
+// signature comes first), with a hint, and leaves no trace: no archive
+// entry, no staging, no mirror.
+void expect_signing_failure_before_any_work(PublisherFixture& f, const std::string& hint) {
+    CommandResult result = f.publish(1);
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.output.find("signing key"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find(hint), std::string::npos) << result.output;
+    EXPECT_FALSE(exists(f.path("archive/index.json")));
+    EXPECT_FALSE(exists(f.path("mirror/sha512sum.txt")));
+    EXPECT_TRUE(!exists(f.path("state/staging")) || list_dir(f.path("state/staging")).empty());
+}
+
 TEST(Publish, WrongPassphraseIsAClearError) {
     PublisherFixture f(1);
     write_file(f.path("wrong"), "not it\n");
@@ -190,10 +227,36 @@ TEST(Publish, WrongPassphraseIsAClearError) {
                {{"key", f.keyring().fingerprint()},
                 {"gnupg_home", f.keyring().home()},
                 {"passphrase_file", f.path("wrong")}}}});
-    CommandResult result = f.publish(1);
-    EXPECT_EQ(result.exit_code, 1);
-    EXPECT_NE(result.output.find("signing key"), std::string::npos) << result.output;
-    EXPECT_FALSE(exists(f.path("mirror/sha512sum.txt")));
+    expect_signing_failure_before_any_work(f, "signing.passphrase_file " + f.path("wrong") +
+                                                  " does not hold the key's passphrase");
+}
+
+TEST(Publish, ProtectedKeyWithoutPassphraseFileIsAClearError) {
+    PublisherFixture f(1);
+    f.config(
+        {{"signing", {{"key", f.keyring().fingerprint()}, {"gnupg_home", f.keyring().home()}}}});
+    expect_signing_failure_before_any_work(f, "set signing.passphrase_file");
+}
+
+TEST(Publish, ClockBeforeTheKeysCreationIsAClearError) {
+    PublisherFixture f(1);
+    // A second key, made "in 2036": to this machine's clock it does not exist yet.
+    ASSERT_EQ(f.keyring().gpg("--faked-system-time 20360101T000000 --batch --pinentry-mode "
+                              "loopback --passphrase-file '" +
+                              f.keyring().passphrase_file() +
+                              "' --quick-gen-key 'future <future@example.org>' ed25519 sign "
+                              "never 2>/dev/null"),
+              0);
+    std::string listing;
+    f.keyring().gpg("--list-secret-keys --with-colons 'future@example.org' 2>/dev/null", &listing);
+    const size_t fpr = listing.find("\nfpr:");
+    ASSERT_NE(fpr, std::string::npos) << listing;
+    const std::string future = listing.substr(listing.find_first_not_of(':', fpr + 5), 40);
+    f.config({{"signing",
+               {{"key", future},
+                {"gnupg_home", f.keyring().home()},
+                {"passphrase_file", f.keyring().passphrase_file()}}}});
+    expect_signing_failure_before_any_work(f, "check the system clock");
 }
 
 TEST(Publish, UnsignedOnPurposeAndCurrentInComment) {
