@@ -9,6 +9,7 @@
 #include "generator/image_writer.hpp"
 #include "publisher/archive.hpp"
 #include "publisher/crash_point.hpp"
+#include "publisher/disk_space.hpp"
 #include "publisher/lock.hpp"
 #include "publisher/mirror.hpp"
 #include "publisher/plan.hpp"
@@ -74,6 +75,18 @@ class PublishRun {
             [&](const Manifest& own) { return manifest_text(config_, mirror_, own); });
 
         TempDir staging(staging_root_, "run");
+        try {
+            return publish_into(archive, staging);
+        } catch (const std::exception& error) {
+            forget_unpublished(archive);
+            rethrow_if_disk_full(error, {config_.state_dir, config_.archive_dir, config_.mirror_dir,
+                                         staging.path()});
+            throw;
+        }
+    }
+
+  private:
+    PublishOutcome publish_into(Archive& archive, const TempDir& staging) {
         const std::string image = build_image(staging, archive);
         crash_point("image");
         if (already_current())
@@ -109,7 +122,19 @@ class PublishRun {
         return finish(deltas, removed, manifest);
     }
 
-  private:
+    // A run that failed before its journal leaves no archive entry behind
+    // (a journaled one is completed or rolled back by the next run).
+    void forget_unpublished(Archive& archive) noexcept {
+        try {
+            const ArchivedVersion* entry = version_.empty() ? nullptr : archive.find(version_);
+            if (entry && !entry->published && !state_.journal())
+                archive.drop_unpublished(version_);
+        } catch (const std::exception& cleanup) {
+            log_warning(std::string("cannot drop the unpublished archive entry: ") +
+                        cleanup.what());
+        }
+    }
+
     size_t manifests_to_keep() const { return config_.grace_generations + 1; }
 
     std::string build_image(const TempDir& staging, const Archive& archive) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -361,6 +362,88 @@ TEST(Publish, OverlappingDirectoriesAreRefused) {
     EXPECT_NE(nested.output.find("mirror_dir: and state_dir are nested"), std::string::npos)
         << nested.output;
     EXPECT_FALSE(exists(f.path("mirror")));
+}
+
+// A small tmpfs holds mirror, archive and state; unmounted on scope exit.
+class SmallDisk {
+  public:
+    SmallDisk(const std::string& path, const std::string& size) : path_(path) {
+        fs::create_directories(path);
+        CommandResult mount = run({"mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path});
+        mounted_ = mount.exit_code == 0;
+        error_ = mount.output;
+    }
+    ~SmallDisk() {
+        if (mounted_)
+            run({"umount", path_});
+    }
+    bool mounted() const { return mounted_; }
+    const std::string& error() const { return error_; }
+    // Leaves about `left` bytes free.
+    void fill(const std::string& name, uint64_t left) const {
+        struct statvfs info;
+        ASSERT_EQ(::statvfs(path_.c_str(), &info), 0);
+        const uint64_t free = static_cast<uint64_t>(info.f_bfree) * info.f_frsize;
+        ASSERT_GT(free, left);
+        const int fd = ::open((path_ + "/" + name).c_str(), O_WRONLY | O_CREAT, 0644);
+        ASSERT_EQ(::posix_fallocate(fd, 0, static_cast<off_t>(free - left)), 0);
+        ::close(fd);
+    }
+
+  private:
+    std::string path_;
+    bool mounted_ = false;
+    std::string error_;
+};
+
+std::string lowercase(std::string text) {
+    for (char& c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+TEST(Publish, FullDiskIsNamedAndLeavesNothingHalfWritten) {
+    PublisherFixture f(2);
+    SmallDisk disk(f.path("disk"), "6m");
+    if (!disk.mounted())
+        GTEST_SKIP() << "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): "
+                     << disk.error();
+    f.config({{"mirror_dir", f.path("disk/mirror")},
+              {"archive_dir", f.path("disk/archive")},
+              {"state_dir", f.path("disk/state")}});
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    auto fingerprint = [&] {
+        std::string text;
+        for (const std::string& name : list_dir(f.path("disk/mirror")))
+            text += name + " " + sha512(f.path("disk/mirror/" + name)) + "\n";
+        return text;
+    };
+    const std::string before = fingerprint();
+    const std::string index = read_file(f.path("disk/archive/index.json"));
+    disk.fill("filler", 24 * 1024);
+
+    CommandResult full = f.publish(2);
+    EXPECT_EQ(full.exit_code, 1);
+    EXPECT_NE(lowercase(full.output).find("no space left on device"), std::string::npos)
+        << full.output;
+    EXPECT_NE(full.output.find(f.path("disk/state") + ": no space left on device ("),
+              std::string::npos)
+        << full.output;
+    EXPECT_EQ(fingerprint(), before);
+    MirrorExpectations expect = f.expect();
+    expect.mirror_dir = f.path("disk/mirror");
+    expect.archive_dir = f.path("disk/archive");
+    EXPECT_EQ(check_mirror(expect), "");
+    EXPECT_EQ(read_file(f.path("disk/archive/index.json")), index);
+    for (const char* dir : {"disk/mirror", "disk/archive", "disk/state", "disk/state/staging"})
+        for (const std::string& name : list_dir(f.path(dir)))
+            EXPECT_EQ(name.find(".tmp."), std::string::npos) << dir << "/" << name;
+    EXPECT_TRUE(list_dir(f.path("disk/state/staging")).empty());
+
+    fs::remove(f.path("disk/filler"));
+    CommandResult room = f.publish(2);
+    EXPECT_EQ(room.exit_code, 0) << room.output;
+    EXPECT_EQ(check_mirror(expect), "");
 }
 
 TEST(Publish, BadConfigIsAUsageError) {
