@@ -173,6 +173,22 @@ TEST(SharedMirror, StatusShowsEveryRepository) {
         << status.output;
 }
 
+TEST(SharedMirror, RepairKeepsTheOtherRepositories) {
+    PublisherFixture f(2);
+    f.config_for("gentoo");
+    f.config_for("overlay");
+    for (int day = 1; day <= 2; ++day) {
+        ASSERT_EQ(f.publish_repo("gentoo", day).exit_code, 0);
+        ASSERT_EQ(f.publish_repo("overlay", day).exit_code, 0);
+    }
+    fs::remove(f.path("mirror/gentoo-20260101-20260102.sqdelta"));
+    CommandResult repaired = squashpub({"repair", "--config", f.path("publisher-gentoo.json")});
+    EXPECT_EQ(repaired.exit_code, 0) << repaired.output;
+    EXPECT_EQ(check_mirror(f.expect_repo("gentoo")), "");
+    EXPECT_EQ(check_mirror(f.expect_repo("overlay")), "");
+    EXPECT_EQ(seed_client_sync(f.expect_repo("overlay"), "20260101"), "");
+}
+
 TEST(SharedMirror, OneManifestHasOneSigningKey) {
     PublisherFixture f(2);
     GpgKeyring other;
