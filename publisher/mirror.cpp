@@ -65,14 +65,15 @@ void Mirror::sync() const {
     fsync_directory(directory_);
 }
 
-std::string Mirror::staging_root(const std::string& state_dir) const {
+std::string Mirror::staging_root(const std::string& state_dir, const std::string& repo) const {
     struct stat mirror_stat, state_stat;
     const std::string in_state = state_dir + "/staging";
     fs::create_directories(in_state);
     if (::stat(directory_.c_str(), &mirror_stat) == 0 &&
         ::stat(in_state.c_str(), &state_stat) == 0 && mirror_stat.st_dev == state_stat.st_dev)
         return in_state;
-    const std::string hidden = directory_ + "/.squashpub-staging";
+    // One per repository: a shared mirror's runs each clear their own.
+    const std::string hidden = directory_ + "/.squashpub-staging-" + repo;
     fs::create_directories(hidden);
     return hidden;
 }

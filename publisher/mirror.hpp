@@ -33,8 +33,9 @@ class Mirror {
     void sync() const;
 
     // A staging directory on the mirror's filesystem: state_dir/staging when
-    // it is on the same filesystem, else a hidden directory in the mirror.
-    std::string staging_root(const std::string& state_dir) const;
+    // it is on the same filesystem, else a hidden directory in the mirror
+    // (one per repository, since several may share the mirror).
+    std::string staging_root(const std::string& state_dir, const std::string& repo) const;
 
   private:
     std::string directory_;

@@ -69,7 +69,7 @@ class PublishRun {
             check_signing_key(*config_.signing);
         check_mirror_sharing(config_, mirror_);
         Archive archive(config_.archive_dir, config_.repo, config_.archive, config_.jobs);
-        staging_root_ = mirror_.staging_root(config_.state_dir);
+        staging_root_ = mirror_.staging_root(config_.state_dir, config_.repo);
         recover_interrupted_run(
             mirror_, state_, archive, staging_root_, manifests_to_keep(),
             [&](const Manifest& own) { return manifest_text(config_, mirror_, own); });

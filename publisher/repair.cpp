@@ -115,7 +115,7 @@ RepairPlan repair(const config::PublisherConfig& config) {
     check_mirror_sharing(config, mirror);
     PublisherState state(config.state_dir);
     Archive archive(config.archive_dir, config.repo, config.archive, config.jobs);
-    const std::string staging_root = mirror.staging_root(config.state_dir);
+    const std::string staging_root = mirror.staging_root(config.state_dir, config.repo);
     recover_interrupted_run(
         mirror, state, archive, staging_root, config.grace_generations + 1,
         [&](const Manifest& own) { return manifest_text(config, mirror, own); });

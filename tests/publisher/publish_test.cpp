@@ -364,38 +364,6 @@ TEST(Publish, OverlappingDirectoriesAreRefused) {
     EXPECT_FALSE(exists(f.path("mirror")));
 }
 
-// A small tmpfs holds mirror, archive and state; unmounted on scope exit.
-class SmallDisk {
-  public:
-    SmallDisk(const std::string& path, const std::string& size) : path_(path) {
-        fs::create_directories(path);
-        CommandResult mount = run({"mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path});
-        mounted_ = mount.exit_code == 0;
-        error_ = mount.output;
-    }
-    ~SmallDisk() {
-        if (mounted_)
-            run({"umount", path_});
-    }
-    bool mounted() const { return mounted_; }
-    const std::string& error() const { return error_; }
-    // Leaves about `left` bytes free.
-    void fill(const std::string& name, uint64_t left) const {
-        struct statvfs info;
-        ASSERT_EQ(::statvfs(path_.c_str(), &info), 0);
-        const uint64_t free = static_cast<uint64_t>(info.f_bfree) * info.f_frsize;
-        ASSERT_GT(free, left);
-        const int fd = ::open((path_ + "/" + name).c_str(), O_WRONLY | O_CREAT, 0644);
-        ASSERT_EQ(::posix_fallocate(fd, 0, static_cast<off_t>(free - left)), 0);
-        ::close(fd);
-    }
-
-  private:
-    std::string path_;
-    bool mounted_ = false;
-    std::string error_;
-};
-
 std::string lowercase(std::string text) {
     for (char& c : text)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -189,6 +189,35 @@ TEST(SharedMirror, RepairKeepsTheOtherRepositories) {
     EXPECT_EQ(seed_client_sync(f.expect_repo("overlay"), "20260101"), "");
 }
 
+// The mirror on another filesystem than the state directories: staging is
+// a hidden directory in the mirror, one per repository, so that one
+// repository's run never clears another's pending forced republish.
+TEST(SharedMirror, InterruptedForcedRepublishSurvivesTheOtherRepositorysRun) {
+    PublisherFixture f(3);
+    SmallDisk disk(f.path("disk"), "64m");
+    if (!disk.mounted())
+        GTEST_SKIP() << "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): "
+                     << disk.error();
+    f.config_for("gentoo", {{"mirror_dir", f.path("disk/mirror")}});
+    f.config_for("overlay", {{"mirror_dir", f.path("disk/mirror")}});
+    ASSERT_EQ(f.publish_repo("gentoo", 1).exit_code, 0);
+    ASSERT_EQ(f.publish_repo("gentoo", 2, {"--version", "fixed"}).exit_code, 0);
+    ASSERT_EQ(f.publish_repo("overlay", 1).exit_code, 0);
+    CommandResult killed = f.publish_repo("gentoo", 3, {"--version", "fixed", "--force"},
+                                          {"SQUASHPUB_CRASH_AFTER=move-snapshot"});
+    EXPECT_EQ(killed.exit_code, -1) << killed.output;
+    EXPECT_TRUE(exists(f.path("disk/mirror/.squashpub-staging-gentoo/pending")));
+
+    ASSERT_EQ(f.publish_repo("overlay", 2).exit_code, 0);
+    CommandResult again = f.publish_repo("gentoo", 3, {"--version", "fixed", "--force"});
+    EXPECT_EQ(again.exit_code, 0) << again.output;
+    for (const std::string repo : {"gentoo", "overlay"}) {
+        MirrorExpectations expect = f.expect_repo(repo);
+        expect.mirror_dir = f.path("disk/mirror");
+        EXPECT_EQ(check_mirror(expect), "") << repo;
+    }
+}
+
 TEST(SharedMirror, OneManifestHasOneSigningKey) {
     PublisherFixture f(2);
     GpgKeyring other;

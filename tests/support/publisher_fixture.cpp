@@ -1,7 +1,10 @@
 #include "support/publisher_fixture.hpp"
 
+#include <fcntl.h>
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 namespace squashpub::test {
 
@@ -121,6 +124,29 @@ std::string PublisherFixture::mirror_fingerprint() const {
         if (std::filesystem::is_regular_file(path("mirror") + "/" + name))
             text += name + " " + sha512(path("mirror") + "/" + name) + "\n";
     return text;
+}
+
+SmallDisk::SmallDisk(const std::string& path, const std::string& size) : path_(path) {
+    std::filesystem::create_directories(path);
+    CommandResult mount = run({"mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path});
+    mounted_ = mount.exit_code == 0;
+    error_ = mount.output;
+}
+
+SmallDisk::~SmallDisk() {
+    if (mounted_)
+        run({"umount", path_});
+}
+
+void SmallDisk::fill(const std::string& name, uint64_t left) const {
+    struct statvfs info;
+    ASSERT_EQ(::statvfs(path_.c_str(), &info), 0);
+    const uint64_t free = static_cast<uint64_t>(info.f_bfree) * info.f_frsize;
+    ASSERT_GT(free, left);
+    const int fd = ::open((path_ + "/" + name).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(::posix_fallocate(fd, 0, static_cast<off_t>(free - left)), 0);
+    ::close(fd);
 }
 
 } // namespace squashpub::test

@@ -47,4 +47,22 @@ class PublisherFixture {
     std::string config_path_;
 };
 
+// A small tmpfs mounted at path (CI runs as root), unmounted on
+// destruction: full disks, and a mirror on another filesystem than the
+// state directory. mounted() is false where mounting is impossible.
+class SmallDisk {
+  public:
+    SmallDisk(const std::string& path, const std::string& size);
+    ~SmallDisk();
+    bool mounted() const { return mounted_; }
+    const std::string& error() const { return error_; }
+    // Fills the disk with file name, leaving about `left` bytes free.
+    void fill(const std::string& name, uint64_t left) const;
+
+  private:
+    std::string path_;
+    bool mounted_ = false;
+    std::string error_;
+};
+
 } // namespace squashpub::test
