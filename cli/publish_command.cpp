@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "config/names.hpp"
 #include "config/publisher_config.hpp"
 #include "core/error.hpp"
 #include "publisher/publish_run.hpp"
@@ -10,6 +11,7 @@ namespace squashpub::cli {
 namespace {
 
 const char* kHelp = R"(usage: squashpub publish --config FILE [--rev REV] [--version V] [--force]
+                         [--allow-downgrade]
 
 The nightly job: builds today's snapshot, archives it, builds and test-applies
 deltas from the last published versions, writes and signs sha512sum.txt,
@@ -21,6 +23,9 @@ Options:
   --rev REV       publish this git revision instead of the configured one
   --version V     the version name (default: from the config's version scheme)
   --force         replace an already published version with different content
+  --allow-downgrade
+                  publish a commit older (committer time) than the current
+                  snapshot's; refused without it
   --verbose, --quiet
 )";
 
@@ -36,7 +41,7 @@ config::PublisherConfig load_config_option(const ParsedOptions& options) {
 int run_publish(const Args& args) {
     if (wants_help(args, kHelp))
         return kExitOk;
-    OptionSpec spec{{"--config", "--rev", "--version"}, {"--force"}};
+    OptionSpec spec{{"--config", "--rev", "--version"}, {"--force", "--allow-downgrade"}};
     add_common_options(spec);
     ParsedOptions options("publish", args, spec);
     apply_common_options(options);
@@ -45,7 +50,10 @@ int run_publish(const Args& args) {
     publisher::PublishOptions publish;
     publish.rev = options.value("--rev");
     publish.version = options.value("--version");
+    if (publish.version) // before any work, not after the image is built
+        config::require_valid_version(*publish.version, "--version");
     publish.force = options.has("--force");
+    publish.allow_downgrade = options.has("--allow-downgrade");
     publisher::PublishOutcome outcome = publisher::publish(config, publish);
     if (outcome.changed)
         std::printf("published %s-%s: %zu deltas\n", config.repo.c_str(), outcome.version.c_str(),

@@ -5,6 +5,7 @@
 #include "publisher/archive.hpp"
 #include "publisher/mirror.hpp"
 #include "publisher/repair.hpp"
+#include "publisher/shared_manifest.hpp"
 #include "publisher/state.hpp"
 
 #include <cstdio>
@@ -17,6 +18,19 @@ const char* kHelp = R"(usage: squashpub status --config FILE
 
 Shows what is published, what is archived, and what a repair would change.
 )";
+
+// A shared mirror serves other repositories too: show each one's Current:.
+void print_shared_repositories(const publisher::Mirror& mirror, const std::string& repo) {
+    std::optional<std::string> text = mirror.live_text();
+    if (!text)
+        return;
+    const std::string body = publisher::signed_part(*text);
+    for (const std::string& name : publisher::repositories_in(body)) {
+        const publisher::Manifest part = publisher::own_part(body, name);
+        std::printf("repository %s%s: Current: %s, %zu files listed\n", name.c_str(),
+                    name == repo ? " (this config)" : "", part.current.c_str(), part.files.size());
+    }
+}
 
 } // namespace
 
@@ -40,6 +54,7 @@ int run_status(const Args& args) {
         return kExitOk;
     }
     std::printf("mirror %s\ncurrent: %s\n", config.mirror_dir.c_str(), manifest->current.c_str());
+    print_shared_repositories(mirror, config.repo);
     for (const auto& [name, hash] : manifest->files) {
         std::error_code missing;
         const auto size = std::filesystem::file_size(mirror.path(name), missing);

@@ -1,7 +1,13 @@
 #include "config/publisher_config.hpp"
 
 #include "config/json_fields.hpp"
+#include "config/names.hpp"
 #include "core/error.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace fs = std::filesystem;
 
 namespace squashpub::config {
 namespace {
@@ -27,12 +33,44 @@ SigningConfig read_signing(JsonObject& signing) {
 }
 
 void check_repo_name(JsonObject& top, const std::string& repo) {
-    // The client matches "^${repo}-" as a regex and splits nothing: a name
-    // with '/' cannot be a file name, and metacharacters would mislead it.
-    if (repo.find_first_of("/\n\\.*+?[](){}|^$") != std::string::npos)
-        top.fail("repo", "'" + repo +
-                             "' contains characters that break file names or the "
-                             "client's regex; use letters, digits, '_' and '-'");
+    if (std::string problem = repo_name_problem(repo); !problem.empty())
+        top.fail("repo", "'" + repo + "' " + problem);
+}
+
+fs::path canonical_form(const std::string& directory) {
+    fs::path path = fs::absolute(directory).lexically_normal();
+    if (!path.has_filename()) // "dir/" names the same directory as "dir"
+        path = path.parent_path();
+    std::error_code error;
+    fs::path resolved = fs::weakly_canonical(path, error);
+    return error ? path : resolved;
+}
+
+bool is_within(const fs::path& inner, const fs::path& outer) {
+    return std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end()).first ==
+           outer.end();
+}
+
+// The mirror is public, the archive private and the state holds the lock
+// and journal: sharing or nesting them lets one's cleanup delete the
+// other's files, or publishes private files.
+void check_directories_apart(JsonObject& top, const PublisherConfig& config) {
+    const std::pair<const char*, const std::string*> keys[] = {{"mirror_dir", &config.mirror_dir},
+                                                               {"archive_dir", &config.archive_dir},
+                                                               {"state_dir", &config.state_dir}};
+    for (size_t i = 0; i < 3; ++i)
+        for (size_t j = i + 1; j < 3; ++j) {
+            const fs::path a = canonical_form(*keys[i].second);
+            const fs::path b = canonical_form(*keys[j].second);
+            std::string relation;
+            if (a == b)
+                relation = "are the same directory (" + a.string() + ")";
+            else if (is_within(a, b) || is_within(b, a))
+                relation = "are nested (" + a.string() + ", " + b.string() + ")";
+            if (!relation.empty())
+                top.fail(keys[i].first, std::string("and ") + keys[j].first + " " + relation +
+                                            "; they must be three separate directories");
+        }
 }
 
 } // namespace
@@ -49,6 +87,7 @@ PublisherConfig load_publisher_config(const std::string& path) {
     config.mirror_dir = required_string(top, "mirror_dir");
     config.archive_dir = required_string(top, "archive_dir");
     config.state_dir = required_string(top, "state_dir");
+    check_directories_apart(top, config);
     if (auto scheme = top.string("version")) {
         if (*scheme == "date")
             config.version = VersionScheme::date;

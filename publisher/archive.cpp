@@ -58,6 +58,8 @@ void Archive::load() {
             entry.size = item.at("size").get<uint64_t>();
             entry.published = item.at("published").get<bool>();
             entry.stored_as_delta = item.at("stored_as_delta").get<bool>();
+            if (item.contains("revision_time"))
+                entry.revision_time = item.at("revision_time").get<uint32_t>();
             versions_.push_back(entry);
         }
     } catch (const nlohmann::json::exception& e) {
@@ -67,12 +69,15 @@ void Archive::load() {
 
 void Archive::save() const {
     nlohmann::json index = {{"repo", repo_}, {"versions", nlohmann::json::array()}};
-    for (const ArchivedVersion& entry : versions_)
+    for (const ArchivedVersion& entry : versions_) {
         index["versions"].push_back({{"version", entry.version},
                                      {"sha512", entry.sha512},
                                      {"size", entry.size},
                                      {"published", entry.published},
                                      {"stored_as_delta", entry.stored_as_delta}});
+        if (entry.revision_time)
+            index["versions"].back()["revision_time"] = *entry.revision_time;
+    }
     const std::string text = index.dump(2) + "\n";
     AtomicOutput out(directory_ + "/" + kIndexName);
     write_all(out.fd(), text.data(), text.size(), out.temp_path());
@@ -93,7 +98,8 @@ void Archive::verify(const ArchivedVersion& entry, const std::string& path) cons
                               " does not match its recorded SHA-512 (archive damaged)");
 }
 
-void Archive::add(const std::string& version, const std::string& image, const std::string& sha) {
+void Archive::add(const std::string& version, const std::string& image, const std::string& sha,
+                  std::optional<uint32_t> revision_time) {
     if (const ArchivedVersion* existing = find(version)) {
         // Replacing (an unpublished leftover, or --force): only the newest
         // can go, since older ones may anchor a reverse-delta chain.
@@ -106,7 +112,7 @@ void Archive::add(const std::string& version, const std::string& image, const st
         fs::remove(image_path(version));
     }
     place_copy(image, image_path(version));
-    versions_.push_back({version, sha, fs::file_size(image), false, false});
+    versions_.push_back({version, sha, fs::file_size(image), false, false, revision_time});
     save();
 }
 
@@ -134,6 +140,31 @@ void Archive::mark_published(const std::string& version, const std::string& scra
     previous.stored_as_delta = true;
     save();
     fs::remove(image_path(previous.version));
+}
+
+void Archive::replace_published(const std::string& version, const std::string& image,
+                                const std::string& sha, const std::string& scratch_dir,
+                                std::optional<uint32_t> revision_time) {
+    if (versions_.empty() || versions_.back().version != version)
+        throw Error(directory_, "version " + version +
+                                    " is not the newest archived version and cannot be replaced");
+    if (versions_.size() >= 2 && versions_[versions_.size() - 2].stored_as_delta) {
+        ArchivedVersion& previous = versions_[versions_.size() - 2];
+        const std::string delta = reverse_delta_path(version, previous.version);
+        const std::string full = scratch_dir + "/unchain.sqfs";
+        verifier::apply_delta(image_path(version), delta, full, {scratch_dir, jobs_});
+        verify(previous, full);
+        place_copy(full, image_path(previous.version));
+        fs::remove(full);
+        previous.stored_as_delta = false;
+        save();
+        fs::remove(delta);
+    }
+    place_copy(image, image_path(version));
+    versions_.back().sha512 = sha;
+    versions_.back().size = fs::file_size(image);
+    versions_.back().revision_time = revision_time;
+    save();
 }
 
 void Archive::drop_unpublished(const std::string& version) {

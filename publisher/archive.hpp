@@ -10,7 +10,9 @@
 
 #include "config/publisher_config.hpp"
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,21 +24,33 @@ struct ArchivedVersion {
     uint64_t size = 0;
     bool published = false;       // false until a manifest naming it is live
     bool stored_as_delta = false; // reverse-deltas: a delta from the next version
+    // The source commit's committer time (unset: not a git source, or
+    // archived before it was recorded); downgrades are judged by it.
+    std::optional<uint32_t> revision_time;
 };
 
 class Archive {
   public:
     Archive(std::string directory, std::string repo, config::ArchiveMode mode, unsigned jobs);
 
+    const std::string& repo() const { return repo_; }
     // Oldest first.
     const std::vector<ArchivedVersion>& versions() const { return versions_; }
     const ArchivedVersion* find(const std::string& version) const;
 
     // Records a new newest version, stored in full, unpublished.
-    void add(const std::string& version, const std::string& image_path, const std::string& sha512);
+    void add(const std::string& version, const std::string& image_path, const std::string& sha512,
+             std::optional<uint32_t> revision_time = std::nullopt);
     // Marks it published; in reverse-deltas mode then turns the previous
     // full image into a reverse delta (verified before the full is dropped).
     void mark_published(const std::string& version, const std::string& scratch_dir);
+    // A forced republish, once its manifest is live: the newest (published)
+    // version's image becomes image. In reverse-deltas mode the previous
+    // version, stored as a delta from the old image, is first restored in
+    // full (mark_published then stores it as a delta again).
+    void replace_published(const std::string& version, const std::string& image,
+                           const std::string& sha512, const std::string& scratch_dir,
+                           std::optional<uint32_t> revision_time = std::nullopt);
     // Forgets a version that never went live, with its files.
     void drop_unpublished(const std::string& version);
 

@@ -24,3 +24,18 @@ class RunLock {
 };
 
 } // namespace squashpub::publisher
+
+namespace squashpub::publisher {
+
+// One run at a time per mirror directory, whatever its config: runs of the
+// repositories sharing a mirror wait for each other (flock on the
+// directory itself, so nothing is added to what mirrors copy).
+class MirrorLock {
+  public:
+    explicit MirrorLock(const std::string& mirror_dir);
+
+  private:
+    UniqueFd fd_;
+};
+
+} // namespace squashpub::publisher

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "publisher/shared_manifest.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -25,11 +26,21 @@ std::set<std::string> Mirror::files() const {
     return names;
 }
 
-std::optional<Manifest> Mirror::live_manifest() const {
+std::optional<std::string> Mirror::live_text() const {
     const std::string manifest_path = path(kManifestName);
     if (!fs::exists(manifest_path))
         return std::nullopt;
-    return Manifest::parse(read_whole_file(manifest_path), manifest_path);
+    return read_whole_file(manifest_path);
+}
+
+std::optional<Manifest> Mirror::live_manifest(const std::string& repo) const {
+    std::optional<std::string> text = live_text();
+    if (!text)
+        return std::nullopt;
+    Manifest own = own_part(signed_part(*text), repo);
+    if (own.current.empty())
+        return std::nullopt;
+    return own;
 }
 
 void Mirror::move_in(const std::string& staged_path, const std::string& name) const {
@@ -54,14 +65,15 @@ void Mirror::sync() const {
     fsync_directory(directory_);
 }
 
-std::string Mirror::staging_root(const std::string& state_dir) const {
+std::string Mirror::staging_root(const std::string& state_dir, const std::string& repo) const {
     struct stat mirror_stat, state_stat;
     const std::string in_state = state_dir + "/staging";
     fs::create_directories(in_state);
     if (::stat(directory_.c_str(), &mirror_stat) == 0 &&
         ::stat(in_state.c_str(), &state_stat) == 0 && mirror_stat.st_dev == state_stat.st_dev)
         return in_state;
-    const std::string hidden = directory_ + "/.squashpub-staging";
+    // One per repository: a shared mirror's runs each clear their own.
+    const std::string hidden = directory_ + "/.squashpub-staging-" + repo;
     fs::create_directories(hidden);
     return hidden;
 }

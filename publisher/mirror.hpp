@@ -20,8 +20,10 @@ class Mirror {
     std::string path(const std::string& name) const { return directory_ + "/" + name; }
     // Regular files, hidden ones (ours, in flight) excluded.
     std::set<std::string> files() const;
-    // The manifest clients see now, parsed as a client parses it.
-    std::optional<Manifest> live_manifest() const;
+    // sha512sum.txt as clients see it now, if there is one.
+    std::optional<std::string> live_text() const;
+    // This repository's part of it (the mirror may serve others too).
+    std::optional<Manifest> live_manifest(const std::string& repo) const;
 
     // Renames a finished file from the staging directory into the mirror.
     void move_in(const std::string& staged_path, const std::string& name) const;
@@ -31,8 +33,9 @@ class Mirror {
     void sync() const;
 
     // A staging directory on the mirror's filesystem: state_dir/staging when
-    // it is on the same filesystem, else a hidden directory in the mirror.
-    std::string staging_root(const std::string& state_dir) const;
+    // it is on the same filesystem, else a hidden directory in the mirror
+    // (one per repository, since several may share the mirror).
+    std::string staging_root(const std::string& state_dir, const std::string& repo) const;
 
   private:
     std::string directory_;

@@ -1,6 +1,7 @@
 #include "publisher/plan.hpp"
 
 #include "publisher/manifest.hpp"
+#include "publisher/shared_manifest.hpp"
 
 #include <algorithm>
 
@@ -39,12 +40,11 @@ std::set<std::string> listed_files(const Plan& plan, const std::vector<std::stri
 
 std::vector<std::string> files_to_remove(const PlanInput& input,
                                          const std::set<std::string>& listed) {
-    const std::string prefix = input.repo + "-";
     std::vector<std::string> remove;
     for (const std::string& name : input.mirror_files) {
-        const bool ours =
-            name.rfind(prefix, 0) == 0 && (name.ends_with(".sqfs") || name.ends_with(".sqdelta"));
-        if (!ours || listed.count(name))
+        // Exact parse, never a bare prefix: "gentoo-kde-20260610.sqfs" is
+        // not gentoo's (its version "kde-20260610" has a '-').
+        if (!parse_own_name(input.repo, name) || listed.count(name))
             continue;
         bool in_grace = false;
         for (size_t g = 0; g < input.previous_manifests.size() && g < input.grace_generations; ++g)

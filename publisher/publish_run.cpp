@@ -9,10 +9,13 @@
 #include "generator/image_writer.hpp"
 #include "publisher/archive.hpp"
 #include "publisher/crash_point.hpp"
+#include "publisher/disk_space.hpp"
 #include "publisher/lock.hpp"
 #include "publisher/mirror.hpp"
 #include "publisher/plan.hpp"
 #include "publisher/recovery.hpp"
+#include "publisher/shared_manifest.hpp"
+#include "publisher/shared_mirror.hpp"
 #include "publisher/signer.hpp"
 #include "publisher/state.hpp"
 #include "publisher/tree_source.hpp"
@@ -20,7 +23,10 @@
 #include "verifier/recompression_memo.hpp"
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <sys/resource.h>
 
@@ -57,15 +63,31 @@ class PublishRun {
 
     PublishOutcome run() {
         RunLock lock(config_.state_dir);
+        MirrorLock mirror_lock(config_.mirror_dir);
         crash_point("lock");
         if (config_.signing)
             check_signing_key(*config_.signing);
+        check_mirror_sharing(config_, mirror_);
         Archive archive(config_.archive_dir, config_.repo, config_.archive, config_.jobs);
-        staging_root_ = mirror_.staging_root(config_.state_dir);
-        recover_interrupted_run(mirror_, state_, archive, staging_root_, manifests_to_keep());
+        staging_root_ = mirror_.staging_root(config_.state_dir, config_.repo);
+        recover_interrupted_run(
+            mirror_, state_, archive, staging_root_, manifests_to_keep(),
+            [&](const Manifest& own) { return manifest_text(config_, mirror_, own); });
 
         TempDir staging(staging_root_, "run");
-        const std::string image = build_image(staging);
+        try {
+            return publish_into(archive, staging);
+        } catch (const std::exception& error) {
+            forget_unpublished(archive);
+            rethrow_if_disk_full(error, {config_.state_dir, config_.archive_dir, config_.mirror_dir,
+                                         staging.path()});
+            throw;
+        }
+    }
+
+  private:
+    PublishOutcome publish_into(Archive& archive, const TempDir& staging) {
+        const std::string image = build_image(staging, archive);
         crash_point("image");
         if (already_current())
             return no_op();
@@ -73,7 +95,8 @@ class PublishRun {
 
         PlanInput input = plan_input(archive);
         const Plan plan = make_plan(input);
-        archive.add(version_, image, image_sha_);
+        if (!replacing_) // a forced republish keeps the old image until the switch
+            archive.add(version_, image, image_sha_, revision_time_);
         crash_point("archive");
         std::vector<BuiltDelta> deltas = build_deltas(archive, plan, image, staging);
         crash_point("deltas");
@@ -83,6 +106,11 @@ class PublishRun {
         crash_point("sign");
         go_live(plan, deltas, image, manifest, text);
         state_.record_manifest(manifest, manifests_to_keep());
+        if (replacing_) {
+            archive.replace_published(version_, mirror_.path(plan.snapshot), image_sha_,
+                                      staging.path(), revision_time_);
+            crash_point("archive-replace");
+        }
         archive.mark_published(version_, staging.path());
         state_.clear_journal();
         crash_point("journal");
@@ -94,14 +122,28 @@ class PublishRun {
         return finish(deltas, removed, manifest);
     }
 
-  private:
+    // A run that failed before its journal leaves no archive entry behind
+    // (a journaled one is completed or rolled back by the next run).
+    void forget_unpublished(Archive& archive) noexcept {
+        try {
+            const ArchivedVersion* entry = version_.empty() ? nullptr : archive.find(version_);
+            if (entry && !entry->published && !state_.journal())
+                archive.drop_unpublished(version_);
+        } catch (const std::exception& cleanup) {
+            log_warning(std::string("cannot drop the unpublished archive entry: ") +
+                        cleanup.what());
+        }
+    }
+
     size_t manifests_to_keep() const { return config_.grace_generations + 1; }
 
-    std::string build_image(const TempDir& staging) {
+    std::string build_image(const TempDir& staging, const Archive& archive) {
         const auto start = std::chrono::steady_clock::now();
         std::unique_ptr<generator::TreeSource> source = open_source(config_, options_.rev);
         version_ = choose_version(config_, *source, options_.version);
         current_name_ = config_.repo + "-" + version_;
+        revision_time_ = source->revision_time();
+        check_not_downgrade(archive);
         const std::string path = staging.file(snapshot_name(config_.repo, version_));
         config::ImageOptions image = config_.image;
         image.jobs = config_.jobs;
@@ -113,6 +155,32 @@ class PublishRun {
         log_info("built " + snapshot_name(config_.repo, version_) + " (" +
                  format_bytes(image_bytes_) + ")");
         return path;
+    }
+
+    // Clients would silently go back in time: refused unless asked for.
+    void check_not_downgrade(const Archive& archive) const {
+        std::optional<Manifest> current = state_.current_manifest();
+        if (!current || !revision_time_ || options_.allow_downgrade)
+            return;
+        const ArchivedVersion* entry =
+            archive.find(current->current.substr(config_.repo.size() + 1));
+        if (!entry || !entry->revision_time || *revision_time_ >= *entry->revision_time)
+            return;
+        throw Error(config_.file, "revision " + options_.rev.value_or(config_.rev.value_or("")) +
+                                      " (committed " + utc_time(*revision_time_) +
+                                      ") is older than the published " + current->current +
+                                      " (committed " + utc_time(*entry->revision_time) +
+                                      "); refusing to downgrade clients: pass --allow-downgrade "
+                                      "to publish it anyway");
+    }
+
+    static std::string utc_time(uint32_t seconds) {
+        const std::time_t time = seconds;
+        std::tm utc;
+        gmtime_r(&time, &utc);
+        char text[32];
+        std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+        return text;
     }
 
     // The published current image: its layout is carried into the new one,
@@ -156,7 +224,7 @@ class PublishRun {
         return outcome;
     }
 
-    void check_version_is_new(Archive& archive) const {
+    void check_version_is_new(Archive& archive) {
         const ArchivedVersion* entry = archive.find(version_);
         if (!entry || !entry->published)
             return;
@@ -166,7 +234,13 @@ class PublishRun {
                 "version " + version_ +
                     " is already published with different content; "
                     "use --force to replace it, or --version to publish under another name");
+        if (entry != &archive.versions().back())
+            throw Error(config_.archive_dir, "version " + version_ +
+                                                 " is not the newest published version (" +
+                                                 archive.versions().back().version +
+                                                 "); --force can only replace the newest");
         log_warning("replacing published version " + version_ + " (--force)");
+        replacing_ = true;
     }
 
     PlanInput plan_input(const Archive& archive) const {
@@ -267,11 +341,11 @@ class PublishRun {
         return manifest;
     }
 
+    // The union with the other repositories' lines of the live manifest
+    // (we hold the mirror lock, so they cannot change until we are done).
     std::string signed_text(const Manifest& manifest) {
         const auto start = std::chrono::steady_clock::now();
-        std::string text = config_.signing
-                               ? clearsign(*config_.signing, manifest.body(), manifest.current)
-                               : manifest.body();
+        std::string text = manifest_text(config_, mirror_, manifest);
         timings_["sign"] = seconds_since(start);
         return text;
     }
@@ -281,21 +355,45 @@ class PublishRun {
     void go_live(const Plan& plan, const std::vector<BuiltDelta>& deltas, const std::string& image,
                  const Manifest& manifest, const std::string& text) {
         const auto start = std::chrono::steady_clock::now();
-        Journal journal{version_, {plan.snapshot}, manifest.body()};
+        Journal journal{version_, {plan.snapshot}, manifest.body(), replacing_, revision_time_};
         for (const BuiltDelta& delta : deltas)
             journal.adding.push_back(delta.name);
+        std::map<std::string, std::string> sources = {{plan.snapshot, image}};
+        for (const BuiltDelta& delta : deltas)
+            sources[delta.name] = delta.staged_path;
+        if (replacing_)
+            sources = stage_pending(sources);
         state_.write_journal(journal);
-        mirror_.move_in(image, plan.snapshot);
+        crash_point("journal-written");
+        mirror_.move_in(sources.at(plan.snapshot), plan.snapshot);
         mirror_.sync();
         crash_point("move-snapshot");
         for (const BuiltDelta& delta : deltas) {
-            mirror_.move_in(delta.staged_path, delta.name);
+            mirror_.move_in(sources.at(delta.name), delta.name);
             crash_point("move-delta");
         }
+        if (replacing_)
+            fs::remove(pending_dir(staging_root_)); // empty now
         mirror_.sync();
         mirror_.publish_manifest(text);
         crash_point("manifest");
         timings_["publish"] = seconds_since(start);
+    }
+
+    // A forced republish replaces listed files: they wait in pending/,
+    // which recovery completes from once the journal names them.
+    std::map<std::string, std::string>
+    stage_pending(const std::map<std::string, std::string>& sources) const {
+        const std::string pending = pending_dir(staging_root_);
+        fs::create_directories(pending);
+        std::map<std::string, std::string> staged;
+        for (const auto& [name, path] : sources) {
+            staged[name] = pending + "/" + name;
+            if (std::rename(path.c_str(), staged[name].c_str()) != 0)
+                throw_errno(staged[name], "cannot stage " + path);
+        }
+        fsync_directory(pending);
+        return staged;
     }
 
     PublishOutcome finish(const std::vector<BuiltDelta>& deltas,
@@ -345,6 +443,8 @@ class PublishRun {
     Mirror mirror_;
     PublisherState state_;
     std::string staging_root_;
+    bool replacing_ = false; // a forced republish of a published version
+    std::optional<uint32_t> revision_time_;
     std::string version_;
     std::string current_name_;
     std::string image_sha_;

@@ -15,6 +15,7 @@ struct PublishOptions {
     std::optional<std::string> rev;     // overrides config rev
     std::optional<std::string> version; // overrides the version scheme
     bool force = false;                 // replace an already published version
+    bool allow_downgrade = false;       // publish a commit older than the current one
 };
 
 struct PublishOutcome {

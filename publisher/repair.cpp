@@ -10,6 +10,8 @@
 #include "publisher/mirror.hpp"
 #include "publisher/plan.hpp"
 #include "publisher/recovery.hpp"
+#include "publisher/shared_manifest.hpp"
+#include "publisher/shared_mirror.hpp"
 #include "publisher/signer.hpp"
 #include "publisher/state.hpp"
 #include "verifier/applier.hpp"
@@ -106,13 +108,17 @@ RepairPlan plan_repair(const config::PublisherConfig& config) {
 RepairPlan repair(const config::PublisherConfig& config) {
     fs::create_directories(config.state_dir);
     RunLock lock(config.state_dir);
+    Mirror mirror(config.mirror_dir);
+    MirrorLock mirror_lock(config.mirror_dir);
     if (config.signing)
         check_signing_key(*config.signing);
-    Mirror mirror(config.mirror_dir);
+    check_mirror_sharing(config, mirror);
     PublisherState state(config.state_dir);
     Archive archive(config.archive_dir, config.repo, config.archive, config.jobs);
-    const std::string staging_root = mirror.staging_root(config.state_dir);
-    recover_interrupted_run(mirror, state, archive, staging_root, config.grace_generations + 1);
+    const std::string staging_root = mirror.staging_root(config.state_dir, config.repo);
+    recover_interrupted_run(
+        mirror, state, archive, staging_root, config.grace_generations + 1,
+        [&](const Manifest& own) { return manifest_text(config, mirror, own); });
     RepairPlan plan = make_repair_plan(config, mirror, state, archive);
     Manifest manifest = *state.current_manifest();
 
@@ -159,15 +165,13 @@ RepairPlan repair(const config::PublisherConfig& config) {
             staged[action.name] = path;
         });
 
-    Journal journal{plan.version, {}, ""};
+    Journal journal{plan.version, {}, "", false, std::nullopt};
     for (const auto& [name, path] : staged) {
         manifest.files[name] = sha512_of_file(path);
         journal.adding.push_back(name);
     }
     journal.manifest_body = manifest.body();
-    const std::string text = config.signing
-                                 ? clearsign(*config.signing, manifest.body(), manifest.current)
-                                 : manifest.body();
+    const std::string text = manifest_text(config, mirror, manifest);
     state.write_journal(journal);
     for (const auto& [name, path] : staged)
         mirror.move_in(path, name);

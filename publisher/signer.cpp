@@ -4,6 +4,7 @@
 #include "core/files.hpp"
 
 #include <cstring>
+#include <ctime>
 #include <gpgme.h>
 #include <memory>
 
@@ -59,6 +60,11 @@ class Session {
             check(gpgme_set_pinentry_mode(context_.get(), GPGME_PINENTRY_MODE_LOOPBACK),
                   "cannot use loopback pinentry");
             gpgme_set_passphrase_cb(context_.get(), give_passphrase, &passphrase_);
+        } else {
+            // Unattended: a passphrase the agent does not have must fail at
+            // once, not wait for a pinentry nobody sees.
+            check(gpgme_set_pinentry_mode(context_.get(), GPGME_PINENTRY_MODE_CANCEL),
+                  "cannot disable the pinentry");
         }
         gpgme_key_t key = nullptr;
         gpgme_error_t err = gpgme_get_key(context_.get(), signing.key.c_str(), &key, 1);
@@ -94,8 +100,9 @@ class Session {
         Data input(in);
         check(gpgme_data_new(&out), "out of memory");
         Data output(out);
-        check(gpgme_op_sign(context_.get(), input.get(), output.get(), GPGME_SIG_MODE_CLEAR),
-              "signing failed");
+        if (gpgme_error_t err =
+                gpgme_op_sign(context_.get(), input.get(), output.get(), GPGME_SIG_MODE_CLEAR))
+            throw Error(subject_of(signing_), "signing failed: " + gpg_error_text(err) + hint(err));
         gpgme_sign_result_t result = gpgme_op_sign_result(context_.get());
         if (!result || result->invalid_signers || !result->signatures)
             throw Error(subject_of(signing_), "GnuPG made no signature");
@@ -112,7 +119,58 @@ class Session {
         return signed_text;
     }
 
+    // The signer of a clearsigned text (fingerprint or key id, as GnuPG
+    // reports it, even for a key not in this keyring); "" if none.
+    std::string signer_of(const std::string& text) {
+        gpgme_data_t in = nullptr, out = nullptr;
+        check(gpgme_data_new_from_mem(&in, text.data(), text.size(), 0), "out of memory");
+        Data input(in);
+        check(gpgme_data_new(&out), "out of memory");
+        Data output(out);
+        if (gpgme_op_verify(context_.get(), input.get(), nullptr, output.get()))
+            return "";
+        gpgme_verify_result_t result = gpgme_op_verify_result(context_.get());
+        if (!result || !result->signatures || !result->signatures->fpr)
+            return "";
+        return result->signatures->fpr;
+    }
+
+    // Whether id (a fingerprint or key id) names our key or a subkey.
+    bool is_ours(std::string id) const {
+        auto upper = [](std::string text) {
+            for (char& c : text)
+                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            return text;
+        };
+        id = upper(id);
+        for (gpgme_subkey_t sub = key_->subkeys; sub && !id.empty(); sub = sub->next)
+            if (sub->fpr && upper(sub->fpr).ends_with(id))
+                return true;
+        return false;
+    }
+
   private:
+    // What to do about the usual signing failures.
+    std::string hint(gpgme_error_t err) const {
+        const long created = key_->subkeys ? key_->subkeys->timestamp : 0;
+        if (created > static_cast<long>(std::time(nullptr)))
+            return " (the key was created in the future: check the system clock)";
+        switch (gpgme_err_code(err)) {
+        case GPG_ERR_BAD_PASSPHRASE:
+            return " (signing.passphrase_file " + signing_.passphrase_file +
+                   " does not hold the key's passphrase)";
+        case GPG_ERR_CANCELED:
+        case GPG_ERR_NO_PIN_ENTRY:
+        case GPG_ERR_NO_PASSPHRASE:
+            return signing_.passphrase_file.empty()
+                       ? " (the key is protected: set signing.passphrase_file, or preset the "
+                         "passphrase in gpg-agent)"
+                       : "";
+        default:
+            return "";
+        }
+    }
+
     void check(gpgme_error_t err, const std::string& what) const {
         if (err)
             throw Error(subject_of(signing_), what + ": " + gpg_error_text(err));
@@ -138,7 +196,18 @@ std::string add_comment(const std::string& signed_text, const std::string& comme
 } // namespace
 
 void check_signing_key(const config::SigningConfig& signing) {
-    Session(signing).check_usable();
+    Session session(signing);
+    session.check_usable();
+    // A real signature, so that a wrong passphrase, a missing agent or a
+    // clock before the key's creation stop the run before any work.
+    session.clearsign("squashpub signing check\n");
+}
+
+bool signed_by_key(const config::SigningConfig& signing, const std::string& clearsigned,
+                   std::string* signer) {
+    Session session(signing);
+    *signer = session.signer_of(clearsigned);
+    return session.is_ours(*signer);
 }
 
 std::string clearsign(const config::SigningConfig& signing, const std::string& body,

@@ -10,8 +10,14 @@
 namespace squashpub::publisher {
 
 // Checks the key exists, has its secret part, can sign and has not expired
-// or been revoked. Throws an Error naming the key otherwise.
+// or been revoked, and makes a test signature (passphrase, agent, clock).
+// Throws an Error naming the key, with a hint, otherwise.
 void check_signing_key(const config::SigningConfig& signing);
+
+// Whether a clearsigned text was signed by the configured key (or one of
+// its subkeys); signer receives the id GnuPG reports ("" if unsigned).
+bool signed_by_key(const config::SigningConfig& signing, const std::string& clearsigned,
+                   std::string* signer);
 
 // Clearsigns body. With current_in_comment, also adds an armor
 // "Comment: Current: NAME" header for old clients (never only there:

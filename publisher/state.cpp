@@ -71,9 +71,13 @@ std::optional<Journal> PublisherState::journal() const {
         return std::nullopt;
     try {
         nlohmann::json json = nlohmann::json::parse(read_whole_file(path));
-        return Journal{json.at("version").get<std::string>(),
-                       json.at("adding").get<std::vector<std::string>>(),
-                       json.at("manifest_body").get<std::string>()};
+        Journal journal{json.at("version").get<std::string>(),
+                        json.at("adding").get<std::vector<std::string>>(),
+                        json.at("manifest_body").get<std::string>(), json.value("replacing", false),
+                        std::nullopt};
+        if (json.contains("revision_time"))
+            journal.revision_time = json.at("revision_time").get<uint32_t>();
+        return journal;
     } catch (const nlohmann::json::exception& e) {
         throw Error(path, std::string("corrupt journal: ") + e.what());
     }
@@ -82,7 +86,10 @@ std::optional<Journal> PublisherState::journal() const {
 void PublisherState::write_journal(const Journal& journal) const {
     nlohmann::json json = {{"version", journal.version},
                            {"adding", journal.adding},
-                           {"manifest_body", journal.manifest_body}};
+                           {"manifest_body", journal.manifest_body},
+                           {"replacing", journal.replacing}};
+    if (journal.revision_time)
+        json["revision_time"] = *journal.revision_time;
     write_atomically(directory_ + "/journal.json", json.dump(2) + "\n");
 }
 

@@ -10,6 +10,7 @@
 
 #include "publisher/manifest.hpp"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -21,6 +22,11 @@ struct Journal {
     std::string version;
     std::vector<std::string> adding; // mirror file names this run moves in
     std::string manifest_body;       // the manifest it is about to make live
+    // A forced republish replaces listed files: its new files wait in the
+    // staging root's pending/ directory, and once the journal exists the
+    // run is only ever completed (rolled forward), never rolled back.
+    bool replacing = false;
+    std::optional<uint32_t> revision_time; // of the new image, for the archive
 };
 
 class PublisherState {

@@ -1,5 +1,6 @@
 #include "publisher/tree_source.hpp"
 
+#include "config/names.hpp"
 #include "core/error.hpp"
 #include "generator/directory_source.hpp"
 #include "generator/git_source.hpp"
@@ -43,11 +44,7 @@ std::string choose_version(const config::PublisherConfig& config,
         std::strftime(text, sizeof text, "%Y%m%d", &utc);
         version = text;
     }
-    if (version.empty() || version.find_first_of("-/\n\r\\ \t*") != std::string::npos)
-        throw UsageError("version", "'" + version +
-                                        "' is not usable: versions must be non-empty "
-                                        "and contain no '-', '/', spaces or "
-                                        "backslashes (delta names join them with '-')");
+    config::require_valid_version(version, override_version ? "--version" : config.file);
     return version;
 }
 

@@ -1,9 +1,13 @@
 #include "config/publisher_config.hpp"
 
+#include "config/names.hpp"
+
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "support/test_support.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -94,7 +98,7 @@ TEST(PublisherConfig, WrongTypesAndValues) {
         const char* expected;
     };
     for (const Case& c : {Case{"repo", 5, "repo: expected a string"},
-                          Case{"repo", "gen.too", "repo: 'gen.too' contains characters"},
+                          Case{"repo", "gen.too", "repo: 'gen.too' contains ."},
                           Case{"delta_window", "30", "delta_window: expected an integer"},
                           Case{"delta_window", -1, "delta_window: expected an integer"},
                           Case{"max_delta_ratio", 1.5, "max_delta_ratio: expected a number"},
@@ -119,6 +123,93 @@ TEST(PublisherConfig, UnknownKeysAnywhere) {
     json = minimal();
     json["signing"] = {{"key", "A"}, {"gnupghome", "/x"}};
     EXPECT_EQ(error_for(json), "signing.gnupghome: unknown key");
+}
+
+// The one name grammar (README, "Names"): what every client can use.
+TEST(NameGrammar, Versions) {
+    for (const char* good :
+         {"20260101", "1.2.3", "a_b", "c++", "v1+git.5", ".hidden", "x.sqfsx", "A9", "currents"})
+        EXPECT_EQ(version_problem(good), "") << good;
+    struct Case {
+        std::string version;
+        const char* expected;
+    };
+    for (const Case& c :
+         {Case{"", "is empty"}, Case{".", "not a usable name"}, Case{"..", "not a usable name"},
+          Case{"a-b", "contains -"}, Case{"a b", "contains \\x20"}, Case{"a\tb", "contains \\x09"},
+          Case{"a\vb", "contains \\x0b"}, Case{"a\fb", "contains \\x0c"},
+          Case{"a\nb", "contains \\x0a"}, Case{"a/b", "contains /"}, Case{"a:b", "contains :"},
+          Case{"caf\xc3\xa9", "contains \\xc3"}, Case{"bad\xff", "contains \\xff"},
+          Case{"x.sqfs", "ends in .sqfs"}, Case{"x.sqdelta", "ends in .sqfs or .sqdelta"},
+          Case{"current", "reserved"}, Case{std::string(65, 'a'), "longer than 64"}})
+        EXPECT_NE(version_problem(c.version).find(c.expected), std::string::npos)
+            << c.version << ": " << version_problem(c.version);
+}
+
+TEST(NameGrammar, RepositoryNames) {
+    for (const char* good : {"gentoo", "gentoo-kde", "guru_2", "A"})
+        EXPECT_EQ(repo_name_problem(good), "") << good;
+    for (const char* bad :
+         {"", "gen.too", "c++", "a b", "a\vb", "a/b", "-x", "x-", "caf\xc3\xa9", "a*", "a:b"})
+        EXPECT_NE(repo_name_problem(bad), "") << bad;
+}
+
+TEST(NameGrammar, ConfigAndFlagErrorsNameWhereAndShowTheBytes) {
+    nlohmann::json json = minimal();
+    json["repo"] = "gen too";
+    EXPECT_NE(error_for(json).find("repo: 'gen too' contains \\x20"), std::string::npos)
+        << error_for(json);
+    try {
+        require_valid_version("a\xff", "--version");
+        ADD_FAILURE() << "accepted";
+    } catch (const UsageError& e) {
+        EXPECT_EQ(e.subject(), "--version");
+        EXPECT_NE(e.problem().find("'a\\xff'"), std::string::npos) << e.problem();
+    }
+}
+
+// Every pair of the three directories, the same or nested, existing or not.
+TEST(PublisherConfig, MirrorArchiveAndStateMustBeApart) {
+    TempDir dir;
+    const std::string base = dir.path();
+    std::filesystem::create_directories(base + "/real");
+    std::filesystem::create_symlink(base + "/real", base + "/link");
+    const char* keys[] = {"mirror_dir", "archive_dir", "state_dir"};
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) {
+            if (i == j)
+                continue;
+            const std::string first = keys[std::min(i, j)]; // the error names both
+            struct Layout {
+                std::string a, b;
+            };
+            for (const Layout& layout :
+                 {Layout{base + "/same", base + "/same"}, Layout{base + "/same", base + "/same/"},
+                  Layout{base + "/out", base + "/out/in"},
+                  Layout{base + "/new/x", base + "/new/x/y/z"},
+                  Layout{base + "/real", base + "/link"},
+                  Layout{base + "/real/d", base + "/link/d"},
+                  Layout{base + "/x", base + "/y/../x"}}) {
+                nlohmann::json json = minimal();
+                json["mirror_dir"] = base + "/m";
+                json["archive_dir"] = base + "/a";
+                json["state_dir"] = base + "/s";
+                json[keys[i]] = layout.a;
+                json[keys[j]] = layout.b;
+                const std::string error = error_for(json);
+                EXPECT_NE(error.find(first + ": and "), std::string::npos)
+                    << keys[i] << "=" << layout.a << " " << keys[j] << "=" << layout.b << ": "
+                    << error;
+                EXPECT_NE(error.find("must be three separate directories"), std::string::npos)
+                    << error;
+            }
+        }
+    // Siblings with a common name prefix are fine.
+    nlohmann::json json = minimal();
+    json["mirror_dir"] = base + "/pub";
+    json["archive_dir"] = base + "/pub-archive";
+    json["state_dir"] = base + "/pub-state";
+    EXPECT_EQ(error_for(json), "");
 }
 
 } // namespace

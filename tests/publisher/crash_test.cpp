@@ -5,6 +5,7 @@
 #include "support/publisher_fixture.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace squashpub::test {
 namespace {
@@ -44,8 +45,82 @@ TEST_P(CrashAfter, MirrorStaysValidAndTheNextRunRecovers) {
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CrashAfter,
                          ::testing::Values("lock", "image", "archive", "deltas", "sign",
-                                           "move-snapshot", "move-delta", "manifest", "journal",
-                                           "prune", "report"),
+                                           "journal-written", "move-snapshot", "move-delta",
+                                           "manifest", "journal", "prune", "report"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                             std::string name = info.param;
+                             for (char& c : name)
+                                 if (c == '-')
+                                     c = '_';
+                             return name;
+                         });
+
+// A forced republish (issue #11) killed after each step: before its journal
+// the old mirror is untouched; after its manifest switch the new one is
+// complete; in between (files replacing listed ones) the next run
+// completes it. The archive never loses the version: it keeps the old
+// image until the new one is live.
+class ForcedCrashAfter : public ::testing::TestWithParam<const char*> {};
+
+std::string listed_hash(const std::string& body, const std::string& name) {
+    const size_t at = body.find("  " + name + "\n");
+    return at == std::string::npos || at < 128 ? "" : body.substr(at - 128, 128);
+}
+
+std::string archived_hash(PublisherFixture& f, const std::string& version) {
+    const nlohmann::json index = nlohmann::json::parse(read_file(f.path("archive/index.json")));
+    for (const auto& entry : index.at("versions"))
+        if (entry.at("version") == version && entry.at("published") == true)
+            return entry.at("sha512");
+    return "";
+}
+
+TEST_P(ForcedCrashAfter, OldOrNewMirrorAndTheArchiveKeepsTheVersion) {
+    const std::string step = GetParam();
+    PublisherFixture f(3);
+    f.config();
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    ASSERT_EQ(f.publish(2, {"--version", "fixed"}).exit_code, 0);
+    const std::string before = f.mirror_fingerprint();
+    const std::string old_hash = listed_hash(manifest_body(f.expect()), "test-fixed.sqfs");
+    ASSERT_NE(old_hash, "");
+
+    CommandResult killed =
+        f.publish(3, {"--version", "fixed", "--force"}, {"SQUASHPUB_CRASH_AFTER=" + step});
+    EXPECT_EQ(killed.exit_code, -1) << "expected death by SIGKILL: " << killed.output;
+    const bool before_journal = step == "lock" || step == "image" || step == "archive" ||
+                                step == "deltas" || step == "sign";
+    const bool after_switch = step == "manifest" || step == "archive-replace" ||
+                              step == "journal" || step == "prune" || step == "report";
+    if (before_journal) {
+        EXPECT_EQ(f.mirror_fingerprint(), before);
+        EXPECT_EQ(archived_hash(f, "fixed"), old_hash);
+    }
+    if (after_switch) {
+        EXPECT_EQ(check_mirror(f.expect()), "");
+    }
+    // Whatever the step, the archive still has the version, published,
+    // with an image matching its recorded hash.
+    const std::string archived = archived_hash(f, "fixed");
+    ASSERT_NE(archived, "");
+    EXPECT_EQ(sha512(f.path("archive/test-fixed.sqfs")), archived);
+
+    CommandResult again = f.publish(3, {"--version", "fixed", "--force"});
+    EXPECT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_EQ(check_mirror(f.expect()), ""); // the delta from day 1 rebuilds the new image
+    const std::string new_hash = listed_hash(manifest_body(f.expect()), "test-fixed.sqfs");
+    EXPECT_NE(new_hash, old_hash);
+    EXPECT_EQ(archived_hash(f, "fixed"), new_hash);
+    EXPECT_EQ(sha512(f.path("archive/test-fixed.sqfs")), new_hash);
+    EXPECT_FALSE(exists(f.path("state/journal.json")));
+    EXPECT_TRUE(list_dir(f.path("state/staging")).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStep, ForcedCrashAfter,
+                         ::testing::Values("lock", "image", "archive", "deltas", "sign",
+                                           "journal-written", "move-snapshot", "move-delta",
+                                           "manifest", "archive-replace", "journal", "prune",
+                                           "report"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                              std::string name = info.param;
                              for (char& c : name)

@@ -1,6 +1,7 @@
 #include "publisher/manifest.hpp"
 
 #include "core/error.hpp"
+#include "publisher/shared_manifest.hpp"
 
 #include <gtest/gtest.h>
 
@@ -40,6 +41,53 @@ TEST(Manifest, NamesAreTheListedFiles) {
     Manifest manifest;
     manifest.files = {{"b.sqfs", kHashA}, {"a-b.sqdelta", kHashB}};
     EXPECT_EQ(manifest.names(), (std::set<std::string>{"a-b.sqdelta", "b.sqfs"}));
+}
+
+// A shared manifest: our lines and token replaced, every other line kept
+// byte for byte (even odd whitespace), a single repository unchanged.
+TEST(SharedManifest, MergeReplacesOnlyOurLines) {
+    const std::string live = "Current: overlay-7\n"
+                             "Current: gentoo-1 gentoo-kde-5\n" +
+                             kHashA + "  gentoo-1.sqfs\n" + kHashB + "\tgentoo-kde-5.sqfs\n" +
+                             kHashA + "  overlay-7.sqfs\n" + kHashB + "  gentoo-0-1.sqdelta\n" +
+                             "# a comment someone added\n";
+    Manifest ours;
+    ours.current = "gentoo-2";
+    ours.files["gentoo-2.sqfs"] = kHashB;
+    ours.files["gentoo-1-2.sqdelta"] = kHashA;
+    EXPECT_EQ(merged_body(live, ours, "gentoo"),
+              "Current: gentoo-2\nCurrent: gentoo-kde-5\nCurrent: overlay-7\n" + kHashA +
+                  "  gentoo-1-2.sqdelta\n" + kHashB + "  gentoo-2.sqfs\n" + kHashB +
+                  "\tgentoo-kde-5.sqfs\n" + kHashA + "  overlay-7.sqfs\n" +
+                  "# a comment someone added\n");
+    EXPECT_EQ(merged_body("", ours, "gentoo"), ours.body());
+    EXPECT_EQ(merged_body(ours.body(), ours, "gentoo"), ours.body());
+
+    const Manifest part = own_part(live, "gentoo");
+    EXPECT_EQ(part.current, "gentoo-1");
+    EXPECT_EQ(part.names(), (std::set<std::string>{"gentoo-1.sqfs", "gentoo-0-1.sqdelta"}));
+    EXPECT_EQ(own_part(live, "gentoo-kde").current, "gentoo-kde-5");
+    EXPECT_EQ(repositories_in(live), (std::set<std::string>{"gentoo", "gentoo-kde", "overlay"}));
+}
+
+TEST(SharedManifest, SignedPartUndoesDashEscapes) {
+    const std::string text = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nCurrent: a-1\n"
+                             "- -dashed\n-----BEGIN PGP SIGNATURE-----\n\nxyz\n"
+                             "-----END PGP SIGNATURE-----\n";
+    EXPECT_TRUE(is_clearsigned(text));
+    EXPECT_EQ(signed_part(text), "Current: a-1\n-dashed\n");
+    EXPECT_EQ(signed_part("Current: a-1\n"), "Current: a-1\n");
+}
+
+TEST(SharedManifest, OwnNamesAreExactParses) {
+    EXPECT_TRUE(parse_own_name("gentoo", "gentoo-20260101.sqfs"));
+    EXPECT_TRUE(parse_own_name("gentoo", "gentoo-1-2.sqdelta"));
+    EXPECT_EQ(parse_own_name("gentoo", "gentoo-1-2.sqdelta")->from, "1");
+    EXPECT_FALSE(parse_own_name("gentoo", "gentoo-kde-20260101.sqfs"));
+    EXPECT_FALSE(parse_own_name("gentoo", "gentoo-kde-1-2.sqdelta"));
+    EXPECT_FALSE(parse_own_name("gentoo", "gentoo-current.sqfs"));
+    EXPECT_FALSE(parse_own_name("gentoo", "gentoo-1.sqfs.tmp"));
+    EXPECT_FALSE(parse_own_name("gentoo", "gentoo-.sqfs"));
 }
 
 } // namespace

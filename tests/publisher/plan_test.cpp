@@ -59,6 +59,22 @@ TEST(Plan, RemovalHonoursGraceGenerationsAndLeavesForeignFilesAlone) {
                                         "gentoo-20260629.sqfs"}));
 }
 
+// Issue #11: pruning gentoo deleted gentoo-kde's files (a bare "gentoo-"
+// prefix). Ownership is an exact parse of gentoo's own names.
+TEST(Plan, RemovalNeverTakesAnotherRepositorysFilesForItsOwn) {
+    PlanInput input = input_with_history({"20260628", "20260629"});
+    input.mirror_files = {"gentoo-kde-20260610.sqfs",
+                          "gentoo-kde-20260611.sqfs",
+                          "gentoo-kde-20260610-20260611.sqdelta",
+                          "gentoo-20260628.sqfs",
+                          "gentoo-current.sqfs",
+                          "gentoo-x.sqfs.sqfs",
+                          "gentoo-a b.sqfs"};
+    input.grace_generations = 0;
+    EXPECT_EQ(files_to_remove(input, {"gentoo-20260630.sqfs"}),
+              (std::vector<std::string>{"gentoo-20260628.sqfs"}));
+}
+
 TEST(Plan, ListedFilesAreSnapshotKeptSnapshotsAndBuiltDeltas) {
     Plan plan;
     plan.snapshot = "r-3.sqfs";

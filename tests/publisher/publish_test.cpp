@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -41,13 +42,37 @@ TEST(Publish, SkippedDaysAndTheDeltaWindow) {
     EXPECT_EQ(check_mirror(f.expect()), "");
     EXPECT_TRUE(exists(f.path("mirror/test-20260104-20260107.sqdelta")));
     EXPECT_TRUE(exists(f.path("mirror/test-20260101-20260107.sqdelta")));
-    ASSERT_EQ(f.publish(6).exit_code, 0); // versions need not be ordered
-    ASSERT_EQ(f.publish(5).exit_code, 0);
+    // Versions need not be ordered (older commits only when asked for).
+    ASSERT_EQ(f.publish(6, {"--allow-downgrade"}).exit_code, 0);
+    ASSERT_EQ(f.publish(5, {"--allow-downgrade"}).exit_code, 0);
     EXPECT_EQ(check_mirror(f.expect()), "");
     // Window 2: only the two most recently published versions.
     EXPECT_TRUE(exists(f.path("mirror/test-20260106-20260105.sqdelta")));
     EXPECT_TRUE(exists(f.path("mirror/test-20260107-20260105.sqdelta")));
     EXPECT_FALSE(exists(f.path("mirror/test-20260104-20260105.sqdelta")));
+}
+
+TEST(Publish, DowngradeIsRefusedUnlessAllowed) {
+    PublisherFixture f(3);
+    ASSERT_EQ(f.publish(2).exit_code, 0);
+    const std::string before = f.mirror_fingerprint();
+    CommandResult older = f.publish(1);
+    EXPECT_EQ(older.exit_code, 1);
+    EXPECT_NE(older.output.find("revision d1 (committed 2026-01-01 12:00:00 UTC) is older than "
+                                "the published test-20260102 (committed 2026-01-02 12:00:00 UTC)"),
+              std::string::npos)
+        << older.output;
+    EXPECT_NE(older.output.find("--allow-downgrade"), std::string::npos);
+    EXPECT_EQ(f.mirror_fingerprint(), before);
+    EXPECT_EQ(read_file(f.path("archive/index.json")).find("20260101"), std::string::npos);
+    // Under another version name too: it is the commit that counts.
+    EXPECT_EQ(f.publish(1, {"--version", "rollback"}).exit_code, 1);
+
+    CommandResult allowed = f.publish(1, {"--allow-downgrade"});
+    EXPECT_EQ(allowed.exit_code, 0) << allowed.output;
+    EXPECT_NE(manifest_body(f.expect()).find("Current: test-20260101"), std::string::npos);
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    EXPECT_EQ(f.publish(3).exit_code, 0); // newer again: no flag needed
 }
 
 TEST(Publish, IdenticalRerunChangesNothing) {
@@ -112,6 +137,26 @@ TEST(Publish, ReverseDeltaArchive) {
     EXPECT_EQ(check_mirror(expect), "");
 }
 
+// A forced republish of the newest version in a reverse-delta archive: the
+// previous version was stored as a delta from the old image, so it is
+// restored first and re-chained from the new one (every later use of the
+// chain checks each image against its recorded SHA-512).
+TEST(Publish, ForcedRepublishKeepsTheReverseDeltaChain) {
+    PublisherFixture f(4);
+    f.config({{"archive", "reverse-deltas"}});
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    ASSERT_EQ(f.publish(2).exit_code, 0);
+    CommandResult forced = f.publish(3, {"--version", "20260102", "--force"});
+    ASSERT_EQ(forced.exit_code, 0) << forced.output;
+    EXPECT_EQ(list_dir(f.path("archive")),
+              (std::vector<std::string>{"index.json", "test-20260102-20260101.sqdelta",
+                                        "test-20260102.sqfs"}));
+    CommandResult next = f.publish(4);
+    ASSERT_EQ(next.exit_code, 0) << next.output;
+    EXPECT_TRUE(exists(f.path("mirror/test-20260101-20260104.sqdelta")));
+    EXPECT_TRUE(exists(f.path("mirror/test-20260102-20260104.sqdelta")));
+}
+
 TEST(Publish, KeepSnapshotsAndGraceGenerations) {
     PublisherFixture f(4);
     f.config({{"keep_snapshots", 1}, {"grace_generations", 1}});
@@ -165,6 +210,19 @@ TEST(Publish, ExpiredSigningKeyLeavesTheMirrorUntouched) {
     EXPECT_EQ(f.mirror_fingerprint(), "");
 }
 
+// Every signing problem stops the run before the image is built (a test
+// signature comes first), with a hint, and leaves no trace: no archive
+// entry, no staging, no mirror.
+void expect_signing_failure_before_any_work(PublisherFixture& f, const std::string& hint) {
+    CommandResult result = f.publish(1);
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.output.find("signing key"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find(hint), std::string::npos) << result.output;
+    EXPECT_FALSE(exists(f.path("archive/index.json")));
+    EXPECT_FALSE(exists(f.path("mirror/sha512sum.txt")));
+    EXPECT_TRUE(!exists(f.path("state/staging")) || list_dir(f.path("state/staging")).empty());
+}
+
 TEST(Publish, WrongPassphraseIsAClearError) {
     PublisherFixture f(1);
     write_file(f.path("wrong"), "not it\n");
@@ -172,10 +230,36 @@ TEST(Publish, WrongPassphraseIsAClearError) {
                {{"key", f.keyring().fingerprint()},
                 {"gnupg_home", f.keyring().home()},
                 {"passphrase_file", f.path("wrong")}}}});
-    CommandResult result = f.publish(1);
-    EXPECT_EQ(result.exit_code, 1);
-    EXPECT_NE(result.output.find("signing key"), std::string::npos) << result.output;
-    EXPECT_FALSE(exists(f.path("mirror/sha512sum.txt")));
+    expect_signing_failure_before_any_work(f, "signing.passphrase_file " + f.path("wrong") +
+                                                  " does not hold the key's passphrase");
+}
+
+TEST(Publish, ProtectedKeyWithoutPassphraseFileIsAClearError) {
+    PublisherFixture f(1);
+    f.config(
+        {{"signing", {{"key", f.keyring().fingerprint()}, {"gnupg_home", f.keyring().home()}}}});
+    expect_signing_failure_before_any_work(f, "set signing.passphrase_file");
+}
+
+TEST(Publish, ClockBeforeTheKeysCreationIsAClearError) {
+    PublisherFixture f(1);
+    // A second key, made "in 2036": to this machine's clock it does not exist yet.
+    ASSERT_EQ(f.keyring().gpg("--faked-system-time 20360101T000000 --batch --pinentry-mode "
+                              "loopback --passphrase-file '" +
+                              f.keyring().passphrase_file() +
+                              "' --quick-gen-key 'future <future@example.org>' ed25519 sign "
+                              "never 2>/dev/null"),
+              0);
+    std::string listing;
+    f.keyring().gpg("--list-secret-keys --with-colons 'future@example.org' 2>/dev/null", &listing);
+    const size_t fpr = listing.find("\nfpr:");
+    ASSERT_NE(fpr, std::string::npos) << listing;
+    const std::string future = listing.substr(listing.find_first_not_of(':', fpr + 5), 40);
+    f.config({{"signing",
+               {{"key", future},
+                {"gnupg_home", f.keyring().home()},
+                {"passphrase_file", f.keyring().passphrase_file()}}}});
+    expect_signing_failure_before_any_work(f, "check the system clock");
 }
 
 TEST(Publish, UnsignedOnPurposeAndCurrentInComment) {
@@ -250,6 +334,86 @@ TEST(Repair, GeneratesDeltasAnEarlierRunLeftOut) {
     ASSERT_EQ(f.run({"repair"}).exit_code, 0);
     EXPECT_TRUE(exists(f.path("mirror/test-20260101-20260103.sqdelta")));
     EXPECT_EQ(check_mirror(f.expect()), "");
+}
+
+// Issue #11: odd versions were published (or died with a raw JSON
+// exception after archiving); now refused before any work.
+TEST(Publish, BadVersionFlagsAreRefusedBeforeAnyWork) {
+    PublisherFixture f(1);
+    for (const char* bad : {"a b", "a\vb", "a\fb", ".", "..", "x.sqfs", "bad\xff", "a-b"}) {
+        CommandResult result = f.publish(1, {"--version", bad});
+        EXPECT_EQ(result.exit_code, 2) << bad << ": " << result.output;
+        EXPECT_NE(result.output.find("--version: version '"), std::string::npos) << result.output;
+        EXPECT_EQ(result.output.find("json.exception"), std::string::npos) << result.output;
+    }
+    EXPECT_FALSE(exists(f.path("archive")));
+    EXPECT_FALSE(exists(f.path("mirror")));
+}
+
+TEST(Publish, OverlappingDirectoriesAreRefused) {
+    PublisherFixture f(1);
+    f.config({{"archive_dir", f.path("mirror")}});
+    CommandResult same = f.publish(1);
+    EXPECT_EQ(same.exit_code, 2);
+    EXPECT_NE(same.output.find("mirror_dir: and archive_dir are the same directory"),
+              std::string::npos)
+        << same.output;
+    f.config({{"state_dir", f.path("mirror/state")}});
+    CommandResult nested = f.publish(1);
+    EXPECT_EQ(nested.exit_code, 2);
+    EXPECT_NE(nested.output.find("mirror_dir: and state_dir are nested"), std::string::npos)
+        << nested.output;
+    EXPECT_FALSE(exists(f.path("mirror")));
+}
+
+std::string lowercase(std::string text) {
+    for (char& c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+TEST(Publish, FullDiskIsNamedAndLeavesNothingHalfWritten) {
+    PublisherFixture f(2);
+    SmallDisk disk(f.path("disk"), "6m");
+    if (!disk.mounted())
+        GTEST_SKIP() << "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): "
+                     << disk.error();
+    f.config({{"mirror_dir", f.path("disk/mirror")},
+              {"archive_dir", f.path("disk/archive")},
+              {"state_dir", f.path("disk/state")}});
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    auto fingerprint = [&] {
+        std::string text;
+        for (const std::string& name : list_dir(f.path("disk/mirror")))
+            text += name + " " + sha512(f.path("disk/mirror/" + name)) + "\n";
+        return text;
+    };
+    const std::string before = fingerprint();
+    const std::string index = read_file(f.path("disk/archive/index.json"));
+    disk.fill("filler", 24 * 1024);
+
+    CommandResult full = f.publish(2);
+    EXPECT_EQ(full.exit_code, 1);
+    EXPECT_NE(lowercase(full.output).find("no space left on device"), std::string::npos)
+        << full.output;
+    EXPECT_NE(full.output.find(f.path("disk/state") + ": no space left on device ("),
+              std::string::npos)
+        << full.output;
+    EXPECT_EQ(fingerprint(), before);
+    MirrorExpectations expect = f.expect();
+    expect.mirror_dir = f.path("disk/mirror");
+    expect.archive_dir = f.path("disk/archive");
+    EXPECT_EQ(check_mirror(expect), "");
+    EXPECT_EQ(read_file(f.path("disk/archive/index.json")), index);
+    for (const char* dir : {"disk/mirror", "disk/archive", "disk/state", "disk/state/staging"})
+        for (const std::string& name : list_dir(f.path(dir)))
+            EXPECT_EQ(name.find(".tmp."), std::string::npos) << dir << "/" << name;
+    EXPECT_TRUE(list_dir(f.path("disk/state/staging")).empty());
+
+    fs::remove(f.path("disk/filler"));
+    CommandResult room = f.publish(2);
+    EXPECT_EQ(room.exit_code, 0) << room.output;
+    EXPECT_EQ(check_mirror(expect), "");
 }
 
 TEST(Publish, BadConfigIsAUsageError) {

@@ -2,6 +2,7 @@
 
 #include "support/test_support.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -9,6 +10,18 @@
 namespace fs = std::filesystem;
 
 namespace squashpub::test {
+namespace {
+
+// ${repo}-${old}-${new}.sqdelta exactly (versions have no '-'), so that
+// another repository's deltas on a shared mirror are not taken for ours.
+bool is_delta_of(const std::string& repo, const std::string& name) {
+    if (name.rfind(repo + "-", 0) != 0)
+        return false;
+    const std::string middle = name.substr(repo.size() + 1, name.size() - repo.size() - 9);
+    return std::count(middle.begin(), middle.end(), '-') == 1;
+}
+
+} // namespace
 
 std::string manifest_body(const MirrorExpectations& expect) {
     const std::string path = expect.mirror_dir + "/sha512sum.txt";
@@ -36,9 +49,14 @@ std::string check_mirror(const MirrorExpectations& expect) {
     std::string line, current;
     std::map<std::string, std::string> listed;
     while (std::getline(lines, line)) {
-        if (line.rfind("Current: ", 0) == 0)
-            current = line.substr(9);
-        else if (line.size() > 130 && line.substr(128, 2) == "  ")
+        if (line.rfind("Current: ", 0) == 0) {
+            // Spec §7.4: the first token for this repository (a shared
+            // mirror has one per repository).
+            std::istringstream tokens(line.substr(9));
+            for (std::string token; tokens >> token;)
+                if (current.empty() && token.rfind(expect.repo + "-", 0) == 0)
+                    current = token;
+        } else if (line.size() > 130 && line.substr(128, 2) == "  ")
             listed[line.substr(130)] = line.substr(0, 128);
         else if (!line.empty())
             return "unexpected line in the signed body: " + line;
@@ -62,7 +80,7 @@ std::string check_mirror(const MirrorExpectations& expect) {
             return "unlisted file in the mirror: " + name;
     const std::string suffix = "-" + version + ".sqdelta";
     for (const auto& [name, hash] : listed) {
-        if (!name.ends_with(".sqdelta"))
+        if (!name.ends_with(".sqdelta") || !is_delta_of(expect.repo, name))
             continue;
         if (!name.ends_with(suffix))
             return "delta " + name + " does not lead to the current version";

@@ -1,7 +1,10 @@
 #include "support/publisher_fixture.hpp"
 
+#include <fcntl.h>
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 namespace squashpub::test {
 
@@ -81,6 +84,38 @@ MirrorExpectations PublisherFixture::expect() const {
     return expect;
 }
 
+std::string PublisherFixture::config_for(const std::string& repo, const nlohmann::json& overrides) {
+    const std::string saved = config_path_;
+    nlohmann::json json = {{"repo", repo},
+                           {"archive_dir", path("archive-" + repo)},
+                           {"state_dir", path("state-" + repo)}};
+    json.update(overrides);
+    const std::string written = config(json);
+    const std::string target = path("publisher-" + repo + ".json");
+    std::filesystem::rename(written, target);
+    config_path_ = saved;
+    return target;
+}
+
+CommandResult PublisherFixture::publish_repo(const std::string& repo, int day,
+                                             const std::vector<std::string>& extra,
+                                             const std::vector<std::string>& env) {
+    std::vector<std::string> argv = {"env"};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.insert(argv.end(),
+                {SQUASHPUB_BINARY, "publish", "--quiet", "--rev", "d" + std::to_string(day),
+                 "--config", path("publisher-" + repo + ".json")});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return test::run(argv);
+}
+
+MirrorExpectations PublisherFixture::expect_repo(const std::string& repo) const {
+    MirrorExpectations expect = this->expect();
+    expect.repo = repo;
+    expect.archive_dir = path("archive-" + repo);
+    return expect;
+}
+
 std::string PublisherFixture::mirror_fingerprint() const {
     std::string text;
     if (!exists(path("mirror")))
@@ -89,6 +124,29 @@ std::string PublisherFixture::mirror_fingerprint() const {
         if (std::filesystem::is_regular_file(path("mirror") + "/" + name))
             text += name + " " + sha512(path("mirror") + "/" + name) + "\n";
     return text;
+}
+
+SmallDisk::SmallDisk(const std::string& path, const std::string& size) : path_(path) {
+    std::filesystem::create_directories(path);
+    CommandResult mount = run({"mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path});
+    mounted_ = mount.exit_code == 0;
+    error_ = mount.output;
+}
+
+SmallDisk::~SmallDisk() {
+    if (mounted_)
+        run({"umount", path_});
+}
+
+void SmallDisk::fill(const std::string& name, uint64_t left) const {
+    struct statvfs info;
+    ASSERT_EQ(::statvfs(path_.c_str(), &info), 0);
+    const uint64_t free = static_cast<uint64_t>(info.f_bfree) * info.f_frsize;
+    ASSERT_GT(free, left);
+    const int fd = ::open((path_ + "/" + name).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(::posix_fallocate(fd, 0, static_cast<off_t>(free - left)), 0);
+    ::close(fd);
 }
 
 } // namespace squashpub::test

@@ -28,6 +28,15 @@ class PublisherFixture {
     CommandResult run(const std::vector<std::string>& args,
                       const std::vector<std::string>& env = {});
     MirrorExpectations expect() const;
+
+    // Shared mirrors: a config for repository `repo` with the common
+    // mirror_dir and its own archive-REPO and state-REPO; runs with it.
+    std::string config_for(const std::string& repo,
+                           const nlohmann::json& overrides = nlohmann::json::object());
+    CommandResult publish_repo(const std::string& repo, int day,
+                               const std::vector<std::string>& extra = {},
+                               const std::vector<std::string>& env = {});
+    MirrorExpectations expect_repo(const std::string& repo) const;
     static std::string version(int day);
     // Name and SHA-512 of every file in the mirror directory.
     std::string mirror_fingerprint() const;
@@ -36,6 +45,24 @@ class PublisherFixture {
     TempDir dir_;
     std::unique_ptr<GpgKeyring> keyring_;
     std::string config_path_;
+};
+
+// A small tmpfs mounted at path (CI runs as root), unmounted on
+// destruction: full disks, and a mirror on another filesystem than the
+// state directory. mounted() is false where mounting is impossible.
+class SmallDisk {
+  public:
+    SmallDisk(const std::string& path, const std::string& size);
+    ~SmallDisk();
+    bool mounted() const { return mounted_; }
+    const std::string& error() const { return error_; }
+    // Fills the disk with file name, leaving about `left` bytes free.
+    void fill(const std::string& name, uint64_t left) const;
+
+  private:
+    std::string path_;
+    bool mounted_ = false;
+    std::string error_;
 };
 
 } // namespace squashpub::test

@@ -1,0 +1,247 @@
+// Several repositories in one mirror directory (issue #11): each run keeps
+// the other repositories' lines, runs are serialised on the mirror, names
+// that clients could confuse and mixed signing keys are refused.
+
+#include "support/publisher_fixture.hpp"
+
+#include <fcntl.h>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <map>
+#include <sstream>
+#include <sys/file.h>
+#include <thread>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace squashpub::test {
+namespace {
+
+// The seed client of spec §7.5, steps 3, 6 and 7, on the verified body:
+// finds this repository's Current: token (the first matching "^repo-"),
+// takes the delta from `old` if listed (applying it to the archived old
+// image), else the listed snapshot; returns "" when it ends with the
+// current snapshot's exact bytes.
+std::string seed_client_sync(const MirrorExpectations& expect, const std::string& old) {
+    std::map<std::string, std::string> digests;
+    std::string current;
+    std::istringstream lines(manifest_body(expect));
+    for (std::string line; std::getline(lines, line);) {
+        if (line.size() > 130 && line[128] == ' ') {
+            digests[line.substr(130)] = line.substr(0, 128);
+            continue;
+        }
+        const size_t marker = line.find("Current:");
+        if (marker == std::string::npos)
+            continue;
+        std::istringstream tokens(line.substr(marker + 8));
+        for (std::string token; tokens >> token;)
+            if (current.empty() && token.rfind(expect.repo + "-", 0) == 0)
+                current = token;
+    }
+    if (current.empty())
+        return "unable to find current snapshot of " + expect.repo;
+    const std::string snapshot = current + ".sqfs";
+    if (!digests.count(snapshot))
+        return snapshot + " is not listed";
+    const std::string fresh = current.substr(expect.repo.size() + 1);
+    const std::string delta = expect.repo + "-" + old + "-" + fresh + ".sqdelta";
+    if (!old.empty() && old != fresh && digests.count(delta)) {
+        const std::string rebuilt = expect.mirror_dir + "/.client-rebuilt.sqfs";
+        CommandResult applied = squashpub(
+            {"apply", "--quiet", expect.archive_dir + "/" + expect.repo + "-" + old + ".sqfs",
+             expect.mirror_dir + "/" + delta, rebuilt});
+        const std::string got = applied.exit_code == 0 ? sha512(rebuilt) : "";
+        fs::remove(rebuilt);
+        return got == digests[snapshot] ? "" : "delta " + delta + " did not rebuild " + snapshot;
+    }
+    return sha512(expect.mirror_dir + "/" + snapshot) == digests[snapshot]
+               ? ""
+               : snapshot + " does not match its listed hash";
+}
+
+void publish_alternately(const std::vector<std::string>& repos, int days) {
+    PublisherFixture f(days);
+    for (const std::string& repo : repos)
+        f.config_for(repo);
+    std::map<std::string, std::string> last_version;
+    for (int day = 1; day <= days; ++day) {
+        // Alternate the order, so that every repository follows every other.
+        std::vector<std::string> order = repos;
+        std::rotate(order.begin(), order.begin() + day % order.size(), order.end());
+        for (const std::string& repo : order) {
+            CommandResult result = f.publish_repo(repo, day);
+            ASSERT_EQ(result.exit_code, 0) << repo << " day " << day << ": " << result.output;
+            last_version[repo] = PublisherFixture::version(day);
+            const std::string body = manifest_body(f.expect_repo(repo));
+            for (const auto& [published, version] : last_version) {
+                SCOPED_TRACE(published + " after " + repo + " on day " + std::to_string(day));
+                EXPECT_NE(body.find("Current: " + published + "-" + version + "\n"),
+                          std::string::npos)
+                    << body;
+                EXPECT_EQ(check_mirror(f.expect_repo(published)), "");
+                const std::string old = day > 1 ? PublisherFixture::version(day - 1) : "";
+                EXPECT_EQ(seed_client_sync(f.expect_repo(published), old), "");
+            }
+        }
+    }
+    // Every repository's deltas from every earlier day are still there.
+    for (const std::string& repo : repos)
+        for (int day = 1; day < days; ++day)
+            EXPECT_TRUE(exists(f.path("mirror/" + repo + "-" + PublisherFixture::version(day) +
+                                      "-" + PublisherFixture::version(days) + ".sqdelta")))
+                << repo << " day " << day;
+}
+
+TEST(SharedMirror, TwoRepositoriesPublishAlternately) {
+    publish_alternately({"gentoo", "overlay"}, 4);
+}
+
+TEST(SharedMirror, ThreeRepositoriesPublishAlternately) {
+    publish_alternately({"gentoo", "guru", "overlay"}, 3);
+}
+
+TEST(SharedMirror, PrefixNamesAreRefusedBeforeAnythingIsBuilt) {
+    PublisherFixture f(2);
+    f.config_for("gentoo-kde");
+    f.config_for("gentoo");
+    ASSERT_EQ(f.publish_repo("gentoo-kde", 1).exit_code, 0);
+    ASSERT_EQ(f.publish_repo("gentoo-kde", 2).exit_code, 0);
+    const std::string before = f.mirror_fingerprint();
+
+    CommandResult refused = f.publish_repo("gentoo", 2);
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.output.find("repository 'gentoo' (" + f.path("publisher-gentoo.json") +
+                                  ") cannot share this mirror with 'gentoo-kde'"),
+              std::string::npos)
+        << refused.output;
+    EXPECT_EQ(f.mirror_fingerprint(), before);
+    EXPECT_FALSE(exists(f.path("archive-gentoo/index.json"))); // nothing was built
+    EXPECT_EQ(check_mirror(f.expect_repo("gentoo-kde")), "");
+
+    // The reverse: gentoo first, then gentoo-kde.
+    PublisherFixture g(1);
+    g.config_for("gentoo");
+    g.config_for("gentoo-kde");
+    ASSERT_EQ(g.publish_repo("gentoo", 1).exit_code, 0);
+    CommandResult reverse = g.publish_repo("gentoo-kde", 1);
+    EXPECT_EQ(reverse.exit_code, 1);
+    EXPECT_NE(reverse.output.find("cannot share this mirror with 'gentoo'"), std::string::npos)
+        << reverse.output;
+    // A repository that merely starts alike ("gentookde") is fine.
+    g.config_for("gentookde");
+    EXPECT_EQ(g.publish_repo("gentookde", 1).exit_code, 0);
+    EXPECT_EQ(check_mirror(g.expect_repo("gentoo")), "");
+}
+
+TEST(SharedMirror, ConcurrentRunsOfTwoConfigsAreSerialised) {
+    PublisherFixture f(1);
+    f.config_for("gentoo");
+    f.config_for("overlay");
+    fs::create_directories(f.path("mirror"));
+    // Hold the mirror lock so that both runs are certainly waiting at once.
+    const int fd = ::open(f.path("mirror").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+    CommandResult first, second;
+    std::thread a([&] { first = f.publish_repo("gentoo", 1); });
+    std::thread b([&] { second = f.publish_repo("overlay", 1); });
+    ::usleep(700 * 1000);
+    EXPECT_FALSE(exists(f.path("mirror/sha512sum.txt"))); // both wait
+    ::close(fd);
+    a.join();
+    b.join();
+    EXPECT_EQ(first.exit_code, 0) << first.output;
+    EXPECT_EQ(second.exit_code, 0) << second.output;
+    EXPECT_EQ(check_mirror(f.expect_repo("gentoo")), "");
+    EXPECT_EQ(check_mirror(f.expect_repo("overlay")), "");
+}
+
+TEST(SharedMirror, StatusShowsEveryRepository) {
+    PublisherFixture f(1);
+    f.config_for("gentoo");
+    f.config_for("overlay");
+    ASSERT_EQ(f.publish_repo("gentoo", 1).exit_code, 0);
+    ASSERT_EQ(f.publish_repo("overlay", 1).exit_code, 0);
+    CommandResult status = squashpub({"status", "--config", f.path("publisher-gentoo.json")});
+    EXPECT_EQ(status.exit_code, 0) << status.output;
+    EXPECT_NE(status.output.find("repository gentoo (this config): Current: gentoo-20260101"),
+              std::string::npos)
+        << status.output;
+    EXPECT_NE(status.output.find("repository overlay: Current: overlay-20260101"),
+              std::string::npos)
+        << status.output;
+}
+
+TEST(SharedMirror, RepairKeepsTheOtherRepositories) {
+    PublisherFixture f(2);
+    f.config_for("gentoo");
+    f.config_for("overlay");
+    for (int day = 1; day <= 2; ++day) {
+        ASSERT_EQ(f.publish_repo("gentoo", day).exit_code, 0);
+        ASSERT_EQ(f.publish_repo("overlay", day).exit_code, 0);
+    }
+    fs::remove(f.path("mirror/gentoo-20260101-20260102.sqdelta"));
+    CommandResult repaired = squashpub({"repair", "--config", f.path("publisher-gentoo.json")});
+    EXPECT_EQ(repaired.exit_code, 0) << repaired.output;
+    EXPECT_EQ(check_mirror(f.expect_repo("gentoo")), "");
+    EXPECT_EQ(check_mirror(f.expect_repo("overlay")), "");
+    EXPECT_EQ(seed_client_sync(f.expect_repo("overlay"), "20260101"), "");
+}
+
+// The mirror on another filesystem than the state directories: staging is
+// a hidden directory in the mirror, one per repository, so that one
+// repository's run never clears another's pending forced republish.
+TEST(SharedMirror, InterruptedForcedRepublishSurvivesTheOtherRepositorysRun) {
+    PublisherFixture f(3);
+    SmallDisk disk(f.path("disk"), "64m");
+    if (!disk.mounted())
+        GTEST_SKIP() << "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): "
+                     << disk.error();
+    f.config_for("gentoo", {{"mirror_dir", f.path("disk/mirror")}});
+    f.config_for("overlay", {{"mirror_dir", f.path("disk/mirror")}});
+    ASSERT_EQ(f.publish_repo("gentoo", 1).exit_code, 0);
+    ASSERT_EQ(f.publish_repo("gentoo", 2, {"--version", "fixed"}).exit_code, 0);
+    ASSERT_EQ(f.publish_repo("overlay", 1).exit_code, 0);
+    CommandResult killed = f.publish_repo("gentoo", 3, {"--version", "fixed", "--force"},
+                                          {"SQUASHPUB_CRASH_AFTER=move-snapshot"});
+    EXPECT_EQ(killed.exit_code, -1) << killed.output;
+    EXPECT_TRUE(exists(f.path("disk/mirror/.squashpub-staging-gentoo/pending")));
+
+    ASSERT_EQ(f.publish_repo("overlay", 2).exit_code, 0);
+    CommandResult again = f.publish_repo("gentoo", 3, {"--version", "fixed", "--force"});
+    EXPECT_EQ(again.exit_code, 0) << again.output;
+    for (const std::string repo : {"gentoo", "overlay"}) {
+        MirrorExpectations expect = f.expect_repo(repo);
+        expect.mirror_dir = f.path("disk/mirror");
+        EXPECT_EQ(check_mirror(expect), "") << repo;
+    }
+}
+
+TEST(SharedMirror, OneManifestHasOneSigningKey) {
+    PublisherFixture f(2);
+    GpgKeyring other;
+    f.config_for("gentoo");
+    f.config_for("overlay", {{"signing",
+                              {{"key", other.fingerprint()},
+                               {"gnupg_home", other.home()},
+                               {"passphrase_file", other.passphrase_file()}}}});
+    f.config_for("unsigned", {{"signing", nullptr}});
+    ASSERT_EQ(f.publish_repo("gentoo", 1).exit_code, 0);
+    const std::string before = f.mirror_fingerprint();
+
+    CommandResult other_key = f.publish_repo("overlay", 1);
+    EXPECT_EQ(other_key.exit_code, 1);
+    EXPECT_NE(other_key.output.find("not by signing key " + other.fingerprint()), std::string::npos)
+        << other_key.output;
+    CommandResult unsigned_run = f.publish_repo("unsigned", 1);
+    EXPECT_EQ(unsigned_run.exit_code, 1);
+    EXPECT_NE(unsigned_run.output.find("is signed, but"), std::string::npos) << unsigned_run.output;
+    EXPECT_EQ(f.mirror_fingerprint(), before);
+    EXPECT_FALSE(exists(f.path("archive-overlay/index.json")));
+    // The repository's own key may of course sign again.
+    EXPECT_EQ(f.publish_repo("gentoo", 2).exit_code, 0);
+}
+
+} // namespace
+} // namespace squashpub::test
