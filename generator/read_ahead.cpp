@@ -90,14 +90,16 @@ std::optional<std::string> ReadAhead::take(const Node& file) {
         return std::nullopt;
     // Files before this one were passed over: their reads are wasted.
     drop_ready_below(index);
-    consumed_ = index + 1;
     if (index >= next_claim_) {
         // Not reached yet: the caller reads it; the workers skip ahead.
-        next_claim_ = index + 1;
+        consumed_ = next_claim_ = index + 1;
         changed_.notify_all();
         return std::nullopt;
     }
+    // consumed_ = index while waiting, so the worker on it keeps its result.
+    consumed_ = index;
     changed_.wait(lock, [&] { return !in_flight_.count(index); });
+    consumed_ = index + 1;
     const auto ready = ready_.find(index);
     if (ready == ready_.end())
         return std::nullopt;
