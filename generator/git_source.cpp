@@ -3,8 +3,12 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "generator/checkout_filter.hpp"
+#include "generator/read_ahead.hpp"
 
 #include <git2.h>
+
+#include <algorithm>
+#include <thread>
 
 namespace squashpub::generator {
 namespace {
@@ -136,6 +140,30 @@ void stream_chunks(const uint8_t* data, uint64_t size,
         sink(data + offset, static_cast<size_t>(std::min(kChunk, size - offset)));
 }
 
+// Streams a file's content as a checkout has it (see converted_locator).
+// Read-ahead workers call it too, each with its own repo and filter.
+void read_file(git_repository* repo, const CheckoutFilter& filter, const std::string& subject,
+               const Node& file, const std::function<void(const uint8_t*, size_t)>& sink) {
+    const size_t newline = file.locator.find('\n');
+    const std::string blob_id = file.locator.substr(0, newline);
+    git_oid id;
+    BlobPtr blob;
+    if (git_oid_fromstr(&id, blob_id.c_str()) != 0 || git_blob_lookup(blob.out(), repo, &id) != 0)
+        throw Error(subject, "cannot read blob " + blob_id + ": " + last_git_error());
+    if (newline == std::string::npos) {
+        const uint64_t size = static_cast<uint64_t>(git_blob_rawsize(blob.get()));
+        if (size != file.size)
+            throw Error(subject, "blob " + blob_id + " has an unexpected size");
+        stream_chunks(static_cast<const uint8_t*>(git_blob_rawcontent(blob.get())), size, sink);
+        return;
+    }
+    const std::string path = file.locator.substr(newline + 1);
+    const std::optional<std::string> converted = filter.convert(blob.get(), path);
+    if (!converted || converted->size() != file.size)
+        throw Error(subject + ":" + path, "checkout filters gave a different result than before");
+    stream_chunks(reinterpret_cast<const uint8_t*>(converted->data()), converted->size(), sink);
+}
+
 } // namespace
 
 GitSource::GitSource(std::string repository, std::string revision, const ExcludeRules& exclude)
@@ -162,30 +190,42 @@ GitSource::GitSource(std::string repository, std::string revision, const Exclude
 }
 
 GitSource::~GitSource() {
+    // The read-ahead workers walk root_, declared after it: stop them first.
+    read_ahead_.reset();
     git_repository_free(repo_);
 }
 
 void GitSource::read_content(const Node& file,
                              const std::function<void(const uint8_t*, size_t)>& sink) const {
-    const size_t newline = file.locator.find('\n');
-    const std::string blob_id = file.locator.substr(0, newline);
-    git_oid id;
-    BlobPtr blob;
-    if (git_oid_fromstr(&id, blob_id.c_str()) != 0 || git_blob_lookup(blob.out(), repo_, &id) != 0)
-        throw Error(describe(), "cannot read blob " + blob_id + ": " + last_git_error());
-    if (newline == std::string::npos) {
-        const uint64_t size = static_cast<uint64_t>(git_blob_rawsize(blob.get()));
-        if (size != file.size)
-            throw Error(describe(), "blob " + blob_id + " has an unexpected size");
-        stream_chunks(static_cast<const uint8_t*>(git_blob_rawcontent(blob.get())), size, sink);
+    std::call_once(read_ahead_started_, [this] { start_read_ahead(); });
+    if (std::optional<std::string> content = read_ahead_->take(file)) {
+        stream_chunks(reinterpret_cast<const uint8_t*>(content->data()), content->size(), sink);
         return;
     }
-    const std::string path = file.locator.substr(newline + 1);
-    const std::optional<std::string> converted = filter_->convert(blob.get(), path);
-    if (!converted || converted->size() != file.size)
-        throw Error(describe() + ":" + path,
-                    "checkout filters gave a different result than before");
-    stream_chunks(reinterpret_cast<const uint8_t*>(converted->data()), converted->size(), sink);
+    read_file(repo_, *filter_, describe(), file, sink);
+}
+
+// Inflating and filtering blobs is most of a revision's reading cost: the
+// workers do it ahead of the image writer, each with its own repository
+// handle. The window bounds the memory it takes.
+void GitSource::start_read_ahead() const {
+    constexpr uint64_t kWindowBytes = 16 << 20;
+    const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+    git_oid commit;
+    git_oid_fromstr(&commit, commit_id_.c_str());
+    read_ahead_ = std::make_unique<ReadAhead>(*root_, threads, kWindowBytes, [&] {
+        auto repo = std::shared_ptr<git_repository>(open_for_checkout_filters(repository_),
+                                                    git_repository_free);
+        auto filter = std::make_shared<CheckoutFilter>(repo.get(), commit, describe());
+        return [repo, filter, subject = describe()](const Node& file) {
+            std::string content;
+            content.reserve(file.size);
+            read_file(repo.get(), *filter, subject, file, [&](const uint8_t* data, size_t size) {
+                content.append(reinterpret_cast<const char*>(data), size);
+            });
+            return content;
+        };
+    });
 }
 
 std::optional<RevisionInfo> head_revision(const std::string& directory) {

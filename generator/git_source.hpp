@@ -7,12 +7,14 @@
 #include "generator/tree.hpp"
 
 #include <memory>
+#include <mutex>
 
 struct git_repository;
 
 namespace squashpub::generator {
 
 class CheckoutFilter;
+class ReadAhead;
 
 class GitSource : public TreeSource {
   public:
@@ -27,11 +29,15 @@ class GitSource : public TreeSource {
     std::string describe() const override { return repository_ + "@" + revision_; }
 
   private:
+    void start_read_ahead() const;
+
     std::string repository_;
     std::string revision_;
     std::string commit_id_;
     git_repository* repo_ = nullptr;
     std::unique_ptr<CheckoutFilter> filter_;
+    mutable std::once_flag read_ahead_started_;
+    mutable std::unique_ptr<ReadAhead> read_ahead_;
     std::shared_ptr<Node> root_;
     uint32_t commit_time_ = 0;
 };

@@ -1,0 +1,93 @@
+#include "generator/read_ahead.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+namespace squashpub::generator {
+namespace {
+
+// root/{a, d/{b, c}, e}; each file's content is its locator repeated
+// `size` times. A file named "bad" fails to read.
+std::shared_ptr<Node> tree(std::vector<std::shared_ptr<Node>>& files) {
+    auto file = [&](const std::string& locator, uint64_t size) {
+        files.push_back(Node::file(size, false, locator));
+        return files.back();
+    };
+    auto a = file("a", 2); // made in tree order: files[i] is the i-th file
+    auto d = Node::directory();
+    d->children = {{"b", file("b", 3)}};
+    d->children.push_back({"c", file("bad", 1)});
+    auto root = Node::directory();
+    root->children = {{"a", a}, {"d", d}, {"e", file("e", 5)}};
+    return root;
+}
+
+ReadAhead::FileReader counting_reader(std::atomic<int>& reads) {
+    return [&reads](const Node& file) {
+        ++reads;
+        if (file.locator == "bad")
+            throw std::runtime_error("unreadable");
+        return std::string(file.size, file.locator[0]);
+    };
+}
+
+// A take before the workers reach a file rightly says "read it yourself";
+// the tests wait for the workers so that they check what was read ahead.
+void wait_for_reads(const std::atomic<int>& reads, int count) {
+    for (int i = 0; i < 5000 && reads < count; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_EQ(reads, count);
+}
+
+TEST(ReadAhead, HandsOutFilesInTreeOrder) {
+    std::vector<std::shared_ptr<Node>> files;
+    auto root = tree(files);
+    std::atomic<int> reads = 0;
+    ReadAhead ahead(*root, 2, 1 << 20, [&] { return counting_reader(reads); });
+    wait_for_reads(reads, 4);
+    EXPECT_EQ(ahead.take(*files[0]), "aa");
+    EXPECT_EQ(ahead.take(*files[1]), "bbb");
+    EXPECT_EQ(ahead.take(*files[2]), std::nullopt); // its read failed: the caller reads it
+    EXPECT_EQ(ahead.take(*files[3]), "eeeee");
+    // A second read of a file is the caller's.
+    EXPECT_EQ(ahead.take(*files[0]), std::nullopt);
+}
+
+TEST(ReadAhead, AOneByteWindowStillMovesForward) {
+    std::vector<std::shared_ptr<Node>> files;
+    auto root = tree(files);
+    std::atomic<int> reads = 0;
+    ReadAhead ahead(*root, 3, 1, [&] { return counting_reader(reads); });
+    // One file at a time: the next is read once the last is taken (or failed).
+    wait_for_reads(reads, 1);
+    EXPECT_EQ(ahead.take(*files[0]), "aa");
+    wait_for_reads(reads, 2);
+    EXPECT_EQ(ahead.take(*files[1]), "bbb");
+    wait_for_reads(reads, 4); // the failed read holds nothing: e follows at once
+    EXPECT_EQ(ahead.take(*files[2]), std::nullopt);
+    EXPECT_EQ(ahead.take(*files[3]), "eeeee");
+}
+
+TEST(ReadAhead, ReadingOutOfOrderOnlyCostsSpeed) {
+    std::vector<std::shared_ptr<Node>> files;
+    auto root = tree(files);
+    std::atomic<int> reads = 0;
+    // No workers: nothing is ever ahead, every take says "read it yourself".
+    ReadAhead idle(*root, 0, 1 << 20, [&] { return counting_reader(reads); });
+    for (const auto& file : files)
+        EXPECT_EQ(idle.take(*file), std::nullopt);
+    EXPECT_EQ(reads, 0);
+    // Skipping ahead passes the earlier files over; later ones still come.
+    ReadAhead ahead(*root, 1, 1 << 20, [&] { return counting_reader(reads); });
+    const std::optional<std::string> e = ahead.take(*files[3]);
+    EXPECT_TRUE(!e || *e == "eeeee");
+    EXPECT_EQ(ahead.take(*files[0]), std::nullopt);
+    EXPECT_EQ(ahead.take(*Node::file(1, false, "x")), std::nullopt); // not in the tree
+}
+
+} // namespace
+} // namespace squashpub::generator
