@@ -50,7 +50,9 @@ int run_status(const Args& args) {
     publisher::Mirror mirror(config.mirror_dir);
     std::optional<publisher::Manifest> manifest = state.current_manifest();
     if (!manifest) {
-        std::printf("nothing published yet in %s\n", config.mirror_dir.c_str());
+        std::printf("nothing of %s published yet in %s\n", config.repo.c_str(),
+                    config.mirror_dir.c_str());
+        print_shared_repositories(mirror, config.repo);
         return kExitOk;
     }
     std::printf("mirror %s\ncurrent: %s\n", config.mirror_dir.c_str(), manifest->current.c_str());

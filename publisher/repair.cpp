@@ -6,6 +6,7 @@
 #include "core/sha512.hpp"
 #include "generator/delta_encoder.hpp"
 #include "publisher/archive.hpp"
+#include "publisher/disk_space.hpp"
 #include "publisher/lock.hpp"
 #include "publisher/mirror.hpp"
 #include "publisher/plan.hpp"
@@ -105,8 +106,9 @@ RepairPlan plan_repair(const config::PublisherConfig& config) {
     return make_repair_plan(config, mirror, state, archive);
 }
 
-RepairPlan repair(const config::PublisherConfig& config) {
-    fs::create_directories(config.state_dir);
+namespace {
+
+RepairPlan repair_locked(const config::PublisherConfig& config) {
     RunLock lock(config.state_dir);
     Mirror mirror(config.mirror_dir);
     MirrorLock mirror_lock(config.mirror_dir);
@@ -183,6 +185,20 @@ RepairPlan repair(const config::PublisherConfig& config) {
     log_info("repaired " + plan.current + ": " + std::to_string(plan.actions.size()) +
              " actions, manifest re-signed");
     return plan;
+}
+
+} // namespace
+
+RepairPlan repair(const config::PublisherConfig& config) {
+    fs::create_directories(config.state_dir);
+    try {
+        return repair_locked(config);
+    } catch (const LockedError&) {
+        throw; // its own exit code
+    } catch (const std::exception& error) {
+        rethrow_if_disk_full(error, {config.state_dir, config.archive_dir, config.mirror_dir});
+        throw;
+    }
 }
 
 } // namespace squashpub::publisher

@@ -168,6 +168,18 @@ TEST(NameGrammar, ConfigAndFlagErrorsNameWhereAndShowTheBytes) {
     }
 }
 
+TEST(NameGrammar, NonUtf8ConfigValueNamesTheFile) {
+    TempDir dir;
+    test::write_file(dir.file("p.json"), "{\"repo\": \"gen\xfftoo\"}");
+    try {
+        load_publisher_config(dir.file("p.json"));
+        ADD_FAILURE() << "accepted";
+    } catch (const UsageError& e) {
+        EXPECT_EQ(e.subject(), dir.file("p.json"));
+        EXPECT_NE(e.problem().find("invalid JSON"), std::string::npos) << e.problem();
+    }
+}
+
 // Every pair of the three directories, the same or nested, existing or not.
 TEST(PublisherConfig, MirrorArchiveAndStateMustBeApart) {
     TempDir dir;

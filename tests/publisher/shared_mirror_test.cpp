@@ -162,6 +162,12 @@ TEST(SharedMirror, StatusShowsEveryRepository) {
     f.config_for("gentoo");
     f.config_for("overlay");
     ASSERT_EQ(f.publish_repo("gentoo", 1).exit_code, 0);
+    CommandResult before = squashpub({"status", "--config", f.path("publisher-overlay.json")});
+    EXPECT_EQ(before.exit_code, 0) << before.output;
+    EXPECT_NE(before.output.find("nothing of overlay published yet"), std::string::npos)
+        << before.output;
+    EXPECT_NE(before.output.find("repository gentoo: Current: gentoo-20260101"), std::string::npos)
+        << before.output;
     ASSERT_EQ(f.publish_repo("overlay", 1).exit_code, 0);
     CommandResult status = squashpub({"status", "--config", f.path("publisher-gentoo.json")});
     EXPECT_EQ(status.exit_code, 0) << status.output;
