@@ -86,8 +86,12 @@ struct SharedPair {
 // Blocks with identical compressed bytes in both images need no expansion:
 // xdelta3 copies them verbatim (spec §3.4). Keyed by length and a hash of
 // the bytes; a collision only costs delta size, never correctness. Returns
-// one pair per shared key, largest first: the padding supply of the
-// squashmerge race guard.
+// one pair per shared key, last in the image first: the padding supply of
+// the squashmerge race guard. Padding from the end puts its expanded data
+// after most of the natural blocks' in both files, where it disturbs
+// xdelta3 least (1-day GURU pair, keep variant: 7,704 bytes against 8,889
+// when padding largest first; mksquashfs level 8 with a 256 KiB margin:
+// 147,415 against 153,926).
 std::vector<SharedPair> remove_shared_blocks(OpenImage& source, OpenImage& target,
                                              uint64_t& dropped_from_target) {
     using Key = std::pair<uint32_t, size_t>;
@@ -138,7 +142,7 @@ std::vector<SharedPair> remove_shared_blocks(OpenImage& source, OpenImage& targe
             single.push_back(pairs[k]);
     pairs = std::move(single);
     std::stable_sort(pairs.begin(), pairs.end(), [](const SharedPair& a, const SharedPair& b) {
-        return a.source.length > b.source.length;
+        return a.source.offset > b.source.offset;
     });
     return pairs;
 }
@@ -184,8 +188,9 @@ struct Variant {
     std::unique_ptr<AtomicOutput> output;
 };
 
-// The padding supply of the race guard: shared blocks, largest first, that
-// the target side can list (they recompress exactly), with their sizes.
+// The padding supply of the race guard: shared blocks, in the order
+// remove_shared_blocks gives them, that the target side can list (they
+// recompress exactly), with their sizes.
 PaddingSource shared_padding(const OpenImage& source, const std::vector<SharedPair>& shared,
                              const CompressionSpec& spec, RecompressionCache* cache) {
     auto codec = std::make_shared<BlockCodec>(spec);

@@ -59,8 +59,7 @@ struct PaddingBlock {
     BlockRecord target;
 };
 
-// Yields the next padding block (largest first is best), nullopt when none
-// is left.
+// Yields the next padding block, nullopt when none is left.
 using PaddingSource = std::function<std::optional<PaddingBlock>()>;
 
 // Adds padding blocks to both lists until outlasts_start_up holds; returns
