@@ -220,10 +220,13 @@ ApplyResult apply_delta(const std::string& source_path, const std::string& delta
                                     byte_count(expanded_source) + ", past the " +
                                     byte_count(options.max_expanded_source) +
                                     " allowed; refused before decompressing anything");
+    Stopwatch clock;
     const uint64_t expanded_target = declared_expanded_target(delta_fd.get(), delta_path, delta,
                                                               expanded_source, options.max_output);
+    log_verbose(delta_path + ": VCDIFF windows declare an expanded target of " +
+                byte_count(expanded_target) + " (expanded source " + byte_count(expanded_source) +
+                "), walked in " + clock.lap());
 
-    Stopwatch clock;
     TempDir work(options.temp_dir, "squashpub-apply");
     TempFile expanded_source_file(work.file("source.expanded"));
     rebuild_expanded_source(source.get(), source_path, source_size, delta, delta_path,
