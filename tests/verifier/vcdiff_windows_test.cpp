@@ -208,5 +208,35 @@ TEST_F(VcdiffWalk, ApplyRefusesABombAtOnceWritingNothing) {
     EXPECT_EQ(test::shell("ls -A '" + options.temp_dir + "'"), "");
 }
 
+// Source blocks that claim 16 MiB each: the declared expanded source (4096
+// + 2 x 16 MiB + 16 + 2 x 12 bytes) is
+// over its cap, refused before any block is read or decompressed.
+TEST_F(VcdiffWalk, ApplyRefusesAnOversizedExpandedSourceBeforeDecompressing) {
+    const std::string source = dir_.file("source.sqfs");
+    test::write_file(source, std::string(4096, '\0'));
+    std::string delta("\x53\x71\xCE\xB4\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x02", 16);
+    delta += std::string("\x00\x00\x00\x00\x00\x00\x00\x10\x01\x00\x00\x00", 12);
+    delta += std::string("\x00\x00\x00\x10\x00\x00\x00\x10\x01\x00\x00\x00", 12);
+    delta += kMagic + run_window(100);
+    const std::string path = dir_.file("wide.sqdelta");
+    test::write_file(path, delta);
+    ApplyOptions options;
+    options.temp_dir = dir_.file("tmp");
+    test::shell("mkdir '" + options.temp_dir + "'");
+    options.max_expanded_source = 16u << 20;
+    try {
+        apply_delta(source, path, dir_.file("out.sqfs"), options);
+        FAIL() << "applied";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.subject(), path);
+        EXPECT_NE(e.problem().find("to 33558568 bytes, past the 16777216 bytes allowed; refused "
+                                   "before decompressing anything"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(test::exists(dir_.file("out.sqfs")));
+    EXPECT_EQ(test::shell("ls -A '" + options.temp_dir + "'"), "");
+}
+
 } // namespace
 } // namespace squashpub::verifier
