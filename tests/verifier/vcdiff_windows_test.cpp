@@ -10,6 +10,7 @@
 #include "verifier/applier.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <random>
@@ -236,6 +237,40 @@ TEST_F(VcdiffWalk, ApplyRefusesAnOversizedExpandedSourceBeforeDecompressing) {
     }
     EXPECT_FALSE(test::exists(dir_.file("out.sqfs")));
     EXPECT_EQ(test::shell("ls -A '" + options.temp_dir + "'"), "");
+}
+
+// Real xdelta3 never writes more or less than the windows declare, so a
+// stand-in on PATH plays a decoder that does: the applier must stop it at
+// exactly the declared size, and refuse a short output.
+TEST_F(VcdiffWalk, ApplyHoldsXdelta3ToTheDeclaredSize) {
+    const std::string source = dir_.file("source.sqfs");
+    test::write_file(source, std::string(4096, '\0'));
+    const std::string delta = dir_.file("liar.sqdelta");
+    test::write_file(
+        delta, std::string("\x53\x71\xCE\xB4\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00", 16) +
+                   kMagic + run_window(100));
+    test::shell("mkdir '" + dir_.file("bin") + "' '" + dir_.file("tmp") + "'");
+    const std::string saved_path = ::getenv("PATH");
+    ::setenv("PATH", (dir_.file("bin") + ":" + saved_path).c_str(), 1);
+    ApplyOptions options;
+    options.temp_dir = dir_.file("tmp");
+    for (const auto& [bytes, expected] : std::vector<std::pair<int, std::string>>{
+             {1000000, "expands past the 100 bytes its windows declare"},
+             {50, "decodes to 50 bytes, not the 100 bytes its windows declare"}}) {
+        test::write_file(dir_.file("bin/xdelta3"), "#!/bin/sh\ncat >/dev/null\nhead -c " +
+                                                       std::to_string(bytes) + " /dev/zero\n");
+        test::shell("chmod +x '" + dir_.file("bin/xdelta3") + "'");
+        try {
+            apply_delta(source, delta, dir_.file("out.sqfs"), options);
+            ADD_FAILURE() << "applied";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.subject(), delta);
+            EXPECT_NE(e.problem().find(expected), std::string::npos) << e.what();
+        }
+        EXPECT_FALSE(test::exists(dir_.file("out.sqfs")));
+        EXPECT_EQ(test::shell("ls -A '" + options.temp_dir + "'"), "");
+    }
+    ::setenv("PATH", saved_path.c_str(), 1);
 }
 
 } // namespace
