@@ -158,7 +158,6 @@ VcdiffWindows walk_vcdiff_windows(int fd, uint64_t offset, uint64_t end, uint64_
                         ((indicator & kVcdSource) ? "expanded source" : "target so far"));
         }
         const uint64_t encoding_length = in.integer("delta encoding length");
-        const uint64_t encoding_start = in.position();
         const uint64_t target_length = in.integer("target window length");
         const uint8_t delta_indicator = in.byte("delta indicator");
         if (delta_indicator & ~kVcdSectionsCompressed)
@@ -180,8 +179,10 @@ VcdiffWindows walk_vcdiff_windows(int fd, uint64_t offset, uint64_t end, uint64_
         if (encoding_length != expected)
             in.fail(window + ": delta encoding length " + std::to_string(encoding_length) +
                     " does not match its sections (" + std::to_string(expected) + " bytes)");
-        const uint64_t header_read = in.position() - encoding_start;
-        in.skip(encoding_length - std::min(encoding_length, header_read), "window body");
+        // Like xdelta3, step over the sections by their own sizes: a window
+        // whose sizes are not in their shortest form still passes the check
+        // above, and its encoding length would then land elsewhere.
+        in.skip(data + instructions + addresses + checksum, "window body");
         walked.target_bytes =
             checked_sum(in, {walked.target_bytes, target_length}, "total target size");
         ++walked.windows;

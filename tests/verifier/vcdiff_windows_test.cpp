@@ -124,6 +124,19 @@ TEST_F(VcdiffWalk, EveryCutInsideAWindowIsTruncated) {
     EXPECT_NE(walk_error(stream.substr(0, stream.size() - 1)).find("truncated"), std::string::npos);
 }
 
+// xdelta3 reads a size not in its shortest form, checks the encoding length
+// against the shortest forms and steps over the sections by their sizes:
+// such a stream decodes (checked here with the real xdelta3), and the walk
+// must follow it the same way.
+TEST_F(VcdiffWalk, SizesNotInTheirShortestFormWalkAsXdeltaDecodes) {
+    std::string padded = run_window(100);
+    padded.insert(2, 1, '\x80'); // target length 100 as 80 64
+    const std::string stream = kMagic + padded + run_window(50);
+    test::write_file(dir_.file("padded.vcdiff"), stream);
+    EXPECT_EQ(test::shell("xdelta3 -d -c '" + dir_.file("padded.vcdiff") + "' | wc -c"), "150\n");
+    EXPECT_EQ(walk(stream).target_bytes, 150u);
+}
+
 TEST_F(VcdiffWalk, TrailingGarbageIsRefused) {
     const std::string stream = kMagic + run_window(100);
     EXPECT_NE(walk_error(stream + "garbage").find("window 1 at offset"), std::string::npos);
