@@ -16,9 +16,9 @@ Options:
   --tmpdir DIR   where the expanded source goes (default: $TMPDIR or /tmp)
   --jobs N       threads (default: one per core)
   --max-output BYTES
-                 stop xdelta3 and fail, naming the delta, once the expanded
-                 target passes this size (default 16 GiB: four times the
-                 4 GiB image limit); a delta bomb fails in seconds
+                 refuse a delta whose VCDIFF windows declare a larger
+                 expanded target, before xdelta3 runs (default 16 GiB: four
+                 times the 4 GiB image limit); a delta bomb fails at once
   --verbose, --quiet
 )";
 

@@ -9,6 +9,7 @@
 #include "verifier/bounded_child.hpp"
 #include "verifier/recompression_memo.hpp"
 #include "verifier/sqdelta_reader.hpp"
+#include "verifier/vcdiff_windows.hpp"
 
 #include <memory>
 #include <unistd.h>
@@ -74,26 +75,54 @@ std::string byte_count(uint64_t bytes) {
     return std::to_string(bytes) + " bytes";
 }
 
-// xdelta3 -d with its output read through a pipe and counted: a VCDIFF
-// stream that would write more than max_output bytes (a delta bomb: a few
-// KiB of RUN instructions expand to terabytes) is stopped there, its
-// process killed, long before the trailer could be checked or the disk
-// fill up.
+// Spec §2.5: the image, its blocks' decompressed content, list and header.
+uint64_t expanded_source_size(uint64_t source_size, const DeltaFile& delta) {
+    uint64_t content = 0;
+    for (const DeltaRecord& block : delta.source_blocks)
+        content += block.uncompressed_length; // each at most 16 MiB: no overflow
+    return source_size + content + delta.raw_prefix.size();
+}
+
+// The expanded target the VCDIFF windows declare, walked without decoding
+// them. A delta bomb (a few KiB of RUN instructions declaring terabytes) is
+// refused here, before xdelta3 runs or anything is written.
+uint64_t declared_expanded_target(int delta_fd, const std::string& delta_path,
+                                  const DeltaFile& delta, uint64_t expanded_source,
+                                  uint64_t max_output) {
+    const VcdiffWindows walked =
+        walk_vcdiff_windows(delta_fd, delta.vcdiff_offset, delta.size, expanded_source, delta_path);
+    if (walked.target_bytes > max_output)
+        throw Error(delta_path, "VCDIFF stream expands past " + byte_count(max_output) +
+                                    " (the most this delta can legitimately produce): its " +
+                                    std::to_string(walked.windows) + " windows declare " +
+                                    byte_count(walked.target_bytes) +
+                                    "; refused before running xdelta3 (a delta bomb?)");
+    return walked.target_bytes;
+}
+
+// xdelta3 -d with its output read through a pipe and counted: a stream that
+// writes more than its windows declared (xdelta3 should not, a hostile or
+// broken one might) is stopped there, its process killed.
 void run_xdelta3_decode(const std::string& delta_path, uint64_t vcdiff_offset,
                         const std::string& expanded_source, const AtomicOutput& out,
-                        uint64_t max_output) {
+                        uint64_t declared_bytes) {
     UniqueFd input = open_for_reading(delta_path);
     if (::lseek(input.get(), static_cast<off_t>(vcdiff_offset), SEEK_SET) < 0)
         throw_errno(delta_path, "cannot seek");
     BoundedChild xdelta3({"xdelta3", "-d", "-c", "-s", expanded_source}, input.get());
-    const BoundedChild::Result result = xdelta3.copy_output(out.fd(), out.temp_path(), max_output);
+    const BoundedChild::Result result =
+        xdelta3.copy_output(out.fd(), out.temp_path(), declared_bytes);
     if (result.over_limit)
-        throw Error(delta_path, "VCDIFF stream expands past " + byte_count(max_output) +
-                                    " (the most this delta can legitimately produce): "
-                                    "xdelta3 stopped and its output removed (a delta bomb?)");
+        throw Error(delta_path, "VCDIFF stream expands past the " + byte_count(declared_bytes) +
+                                    " its windows declare: xdelta3 stopped and its output "
+                                    "removed");
     if (!result.status.succeeded())
         throw Error(delta_path,
                     "VCDIFF stream does not decode: xdelta3 " + result.status.describe());
+    if (result.bytes != declared_bytes)
+        throw Error(delta_path, "VCDIFF stream decodes to " + byte_count(result.bytes) +
+                                    ", not the " + byte_count(declared_bytes) +
+                                    " its windows declare");
 }
 
 // The client's compression call, or this applier's own earlier result for
@@ -185,17 +214,28 @@ ApplyResult apply_delta(const std::string& source_path, const std::string& delta
     const uint64_t source_size = file_size_of(source.get(), source_path);
     UniqueFd delta_fd = open_for_reading(delta_path);
     const DeltaFile delta = read_delta_file(delta_fd.get(), delta_path, source_size);
-
+    const uint64_t expanded_source = expanded_source_size(source_size, delta);
+    if (expanded_source > options.max_expanded_source)
+        throw Error(delta_path, "its source blocks expand " + source_path + " to " +
+                                    byte_count(expanded_source) + ", past the " +
+                                    byte_count(options.max_expanded_source) +
+                                    " allowed; refused before decompressing anything");
     Stopwatch clock;
+    const uint64_t expanded_target = declared_expanded_target(delta_fd.get(), delta_path, delta,
+                                                              expanded_source, options.max_output);
+    log_verbose(delta_path + ": VCDIFF windows declare an expanded target of " +
+                byte_count(expanded_target) + " (expanded source " + byte_count(expanded_source) +
+                "), walked in " + clock.lap());
+
     TempDir work(options.temp_dir, "squashpub-apply");
-    TempFile expanded_source(work.file("source.expanded"));
+    TempFile expanded_source_file(work.file("source.expanded"));
     rebuild_expanded_source(source.get(), source_path, source_size, delta, delta_path,
-                            expanded_source, options.jobs);
+                            expanded_source_file, options.jobs);
 
     log_verbose(delta_path + ": expanded source rebuilt in " + clock.lap());
     AtomicOutput output(output_path);
-    run_xdelta3_decode(delta_path, delta.vcdiff_offset, expanded_source.path(), output,
-                       options.max_output);
+    run_xdelta3_decode(delta_path, delta.vcdiff_offset, expanded_source_file.path(), output,
+                       expanded_target);
     log_verbose(delta_path + ": xdelta3 -d took " + clock.lap());
     ApplyResult result = recompress_target(output, delta, delta_path, options.jobs, options.memo);
     log_verbose(delta_path + ": target recompressed in " + clock.lap());

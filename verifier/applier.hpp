@@ -23,9 +23,13 @@ struct ApplyOptions {
     unsigned jobs = 0;    // 0: one per core
     // Optional: shared by applies to the same target (see recompression_memo.hpp).
     RecompressionMemo* memo = nullptr;
-    // xdelta3 is stopped, and the apply fails naming the delta, once the
-    // expanded target it writes passes this many bytes.
+    // A delta whose VCDIFF windows declare a larger expanded target is
+    // refused before xdelta3 runs (vcdiff_windows.hpp); xdelta3 itself is
+    // stopped once it writes more than the windows declared.
     uint64_t max_output = kDefaultMaxOutput;
+    // A delta whose source blocks would expand the source image past this
+    // is refused before any block is decompressed.
+    uint64_t max_expanded_source = kDefaultMaxOutput;
 };
 
 struct ApplyResult {

@@ -1,9 +1,11 @@
 // libFuzzer target: the independent applier, end to end, on crafted deltas
 // against a small real image (tests/fuzz/corpus/image_scan/small-lz4.sqfs):
-// header and lists, the rebuilt expanded source, real xdelta3, the trailer
-// and target list, recompression. Output is bounded: any input, however it
-// expands, may write at most kMaxOutput bytes, and must fail cleanly (an
-// Error) or rebuild an image without leaving temporary files behind.
+// header and lists, the VCDIFF window walk, the rebuilt expanded source,
+// real xdelta3, the trailer and target list, recompression. Output is
+// bounded: any input whose windows declare more than kMaxOutput bytes is
+// refused before xdelta3 runs, and xdelta3 may write no more than declared;
+// every input must fail cleanly (an Error) or rebuild an image without
+// leaving temporary files behind.
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "verifier/applier.hpp"

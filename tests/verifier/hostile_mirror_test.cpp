@@ -307,6 +307,10 @@ TEST_F(DeltaBomb, VerifyStopsItAtTheTargetsExpandedSize) {
     const uint64_t limit = std::stoull(message.substr(past));
     EXPECT_GT(limit, file_size(mirror("test-20260103.sqfs")));
     EXPECT_LT(limit, 32u << 20) << message;
+    // Refused from its window headers: xdelta3 never ran.
+    EXPECT_NE(message.find("windows declare 10737418240 bytes; refused before running xdelta3"),
+              std::string::npos)
+        << message;
     // The other delta still applies.
     EXPECT_EQ(status("delta.apply", "test-20260101-20260103.sqdelta").rfind("pass", 0), 0u);
     expect_sandbox_clean();
@@ -324,6 +328,8 @@ TEST_F(DeltaBomb, ApplyStopsItAtMaxOutput) {
     EXPECT_EQ(result.exit_code, 1) << result.output;
     EXPECT_NE(result.output.find(sandbox() + "/bomb.sqdelta: VCDIFF stream expands past 50000000"),
               std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("refused before running xdelta3"), std::string::npos)
         << result.output;
     EXPECT_EQ(list_dir(sandbox() + "/out"), std::vector<std::string>{});
     EXPECT_EQ(list_dir(tmp()), std::vector<std::string>{});
