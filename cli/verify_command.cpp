@@ -2,7 +2,6 @@
 #include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "core/names.hpp"
 #include "verifier/fetcher.hpp"
 #include "verifier/mirror_verifier.hpp"
 
@@ -84,8 +83,11 @@ int run_verify(const Args& args) {
     verifier::VerifyOptions verify;
     verify.source = options.positionals()[0];
     for (const std::string& repo : options.values("--repo")) {
-        if (std::string problem = repo_name_problem(repo); !problem.empty())
-            throw UsageError("verify", "--repo '" + repo + "': " + problem);
+        // Named by the operator: only emptiness is refused, so that mirrors
+        // of other tools stay checkable (names.repo warns on what clients
+        // may misread); discovered names must follow the grammar.
+        if (repo.empty())
+            throw UsageError("verify", "--repo needs a repository name");
         if (std::find(verify.repos.begin(), verify.repos.end(), repo) == verify.repos.end())
             verify.repos.push_back(repo);
     }
