@@ -32,6 +32,7 @@ ParsedOptions::ParsedOptions(const std::string& command, const std::vector<std::
                 values_[name] = args[++i];
             else
                 throw UsageError(command_, name + " needs a value");
+            every_value_[name].push_back(values_[name]);
         } else {
             throw UsageError(command_, "unknown option " + name + " (see --help)");
         }
@@ -43,6 +44,11 @@ std::optional<std::string> ParsedOptions::value(const std::string& name) const {
     if (it == values_.end())
         return std::nullopt;
     return it->second;
+}
+
+std::vector<std::string> ParsedOptions::values(const std::string& name) const {
+    auto it = every_value_.find(name);
+    return it == every_value_.end() ? std::vector<std::string>{} : it->second;
 }
 
 bool ParsedOptions::has(const std::string& name) const {

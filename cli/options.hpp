@@ -21,7 +21,8 @@ class ParsedOptions {
     ParsedOptions(const std::string& command, const std::vector<std::string>& args,
                   const OptionSpec& spec);
 
-    std::optional<std::string> value(const std::string& name) const;
+    std::optional<std::string> value(const std::string& name) const; // the last one given
+    std::vector<std::string> values(const std::string& name) const;  // every one, in order
     bool has(const std::string& name) const;
     // Unsigned integer value of an option, with the range in the error.
     std::optional<uint64_t> number(const std::string& name, uint64_t min, uint64_t max) const;
@@ -32,6 +33,7 @@ class ParsedOptions {
   private:
     std::string command_;
     std::map<std::string, std::string> values_;
+    std::map<std::string, std::vector<std::string>> every_value_;
     std::set<std::string> switches_;
     std::vector<std::string> positionals_;
 };

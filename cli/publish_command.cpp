@@ -1,8 +1,8 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "config/names.hpp"
 #include "config/publisher_config.hpp"
 #include "core/error.hpp"
+#include "core/names.hpp"
 #include "publisher/publish_run.hpp"
 
 #include <cstdio>
@@ -51,7 +51,7 @@ int run_publish(const Args& args) {
     publish.rev = options.value("--rev");
     publish.version = options.value("--version");
     if (publish.version) // before any work, not after the image is built
-        config::require_valid_version(*publish.version, "--version");
+        require_valid_version(*publish.version, "--version");
     publish.force = options.has("--force");
     publish.allow_downgrade = options.has("--allow-downgrade");
     publisher::PublishOutcome outcome = publisher::publish(config, publish);

@@ -5,6 +5,7 @@
 #include "verifier/fetcher.hpp"
 #include "verifier/mirror_verifier.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -13,7 +14,7 @@
 namespace squashpub::cli {
 namespace {
 
-const char* kHelp = R"(usage: squashpub verify SOURCE --repo NAME [options]
+const char* kHelp = R"(usage: squashpub verify SOURCE [--repo NAME]... [options]
 
 Replays the client against a published tree (a directory, or an http(s) URL)
 and runs every check of the specification's verifier list: manifest form,
@@ -22,13 +23,20 @@ hash, unlisted files, every delta applied with the independent applier and
 compared with the current snapshot, and the initial sync (the snapshot
 opened and walked with libsquashfs).
 
+A mirror may serve several repositories from one sha512sum.txt. Without
+--repo, every repository a Current: token of the trusted text names is
+checked; the summary, JSON and JUnit reports group the results per
+repository, and the run fails if any repository fails.
+
 Options:
-  --repo NAME          the repository name (required)
+  --repo NAME          check only this repository (repeatable; default:
+                       every repository the signed Current: tokens name)
   --keyring FILE       public keys the manifest must be signed with
   --openpgp MODE       no, yes (check if signed) or required (default:
                        required with --keyring, else no)
   --cache DIR          old images (${repo}-${version}.sqfs) to apply deltas to
-  --archive DIR        the publisher's archive (full images), likewise
+  --archive DIR        the publisher's archive (full images), likewise; both
+                       repeatable (one archive per repository of a mirror)
   --jobs N             deltas checked in parallel (default: cores)
   --report FILE        write the JSON report
   --junit FILE         write a JUnit XML report
@@ -70,14 +78,19 @@ int run_verify(const Args& args) {
     add_common_options(spec);
     ParsedOptions options("verify", args, spec);
     apply_common_options(options);
-    options.expect_positionals(1, "squashpub verify SOURCE --repo NAME [options]");
+    options.expect_positionals(1, "squashpub verify SOURCE [--repo NAME]... [options]");
 
     verifier::VerifyOptions verify;
     verify.source = options.positionals()[0];
-    auto repo = options.value("--repo");
-    if (!repo || repo->empty())
-        throw UsageError("verify", "--repo NAME is required");
-    verify.repo = *repo;
+    for (const std::string& repo : options.values("--repo")) {
+        // Named by the operator: only emptiness is refused, so that mirrors
+        // of other tools stay checkable (names.repo warns on what clients
+        // may misread); discovered names must follow the grammar.
+        if (repo.empty())
+            throw UsageError("verify", "--repo needs a repository name");
+        if (std::find(verify.repos.begin(), verify.repos.end(), repo) == verify.repos.end())
+            verify.repos.push_back(repo);
+    }
     verify.keyring = options.value("--keyring");
     const std::string mode =
         options.value("--openpgp").value_or(verify.keyring ? "required" : "no");
@@ -92,8 +105,8 @@ int run_verify(const Args& args) {
     if (verify.openpgp != verifier::OpenPgpMode::no && !verify.keyring)
         throw UsageError("verify", "--openpgp " + mode + " needs --keyring FILE");
     for (const char* flag : {"--cache", "--archive"})
-        if (auto dir = options.value(flag))
-            verify.image_dirs.push_back(*dir);
+        for (const std::string& dir : options.values(flag))
+            verify.image_dirs.push_back(dir);
     verify.jobs = jobs_option(options);
     verify.temp_dir = options.value("--tmpdir").value_or("");
     verify.max_manifest_bytes =
@@ -118,7 +131,7 @@ int run_verify(const Args& args) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (auto path = options.value("--report"))
-        write_text(*path, report.to_json(verify.source, verify.repo, seconds).dump(2) + "\n");
+        write_text(*path, report.to_json(verify.source, seconds).dump(2) + "\n");
     if (auto path = options.value("--junit"))
         write_text(*path, report.to_junit(seconds));
     if (verbosity() != Verbosity::quiet || report.has_failures())

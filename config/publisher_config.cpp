@@ -1,8 +1,8 @@
 #include "config/publisher_config.hpp"
 
 #include "config/json_fields.hpp"
-#include "config/names.hpp"
 #include "core/error.hpp"
+#include "core/names.hpp"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,6 +1,6 @@
 #include "publisher/shared_manifest.hpp"
 
-#include "config/names.hpp"
+#include "core/names.hpp"
 
 #include <algorithm>
 #include <map>
@@ -13,7 +13,7 @@ const std::string kSignedHeader = "-----BEGIN PGP SIGNED MESSAGE-----";
 const std::string kSignatureHeader = "-----BEGIN PGP SIGNATURE-----";
 
 bool valid_version(const std::string& version) {
-    return config::version_problem(version).empty();
+    return version_problem(version).empty();
 }
 
 std::vector<std::string> lines_of(const std::string& text) {

@@ -1,7 +1,7 @@
 #include "publisher/tree_source.hpp"
 
-#include "config/names.hpp"
 #include "core/error.hpp"
+#include "core/names.hpp"
 #include "generator/directory_source.hpp"
 #include "generator/git_source.hpp"
 
@@ -44,7 +44,7 @@ std::string choose_version(const config::PublisherConfig& config,
         std::strftime(text, sizeof text, "%Y%m%d", &utc);
         version = text;
     }
-    config::require_valid_version(version, override_version ? "--version" : config.file);
+    require_valid_version(version, override_version ? "--version" : config.file);
     return version;
 }
 

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "core/names.hpp"
 #include "core/parallel.hpp"
 #include "core/safe_name.hpp"
 #include "core/sha512.hpp"
@@ -75,14 +76,35 @@ class MirrorCheck {
             result("mirror.files", Status::skip, "",
                    "not checked: the manifest's signature is not valid, so nothing it lists is "
                    "fetched or applied");
+            report_.set_repos(options_.repos);
             return std::move(report_);
         }
         ClientView view = parse_as_client(*trusted);
         check_names(view);
         check_duplicates(view);
-        const std::string version = check_current(view);
-        check_client_view(raw, version);
-        check_listed_files(view, version);
+        const std::vector<std::string> repos =
+            options_.repos.empty() ? discover_repos(view) : options_.repos;
+        report_.set_repos(repos);
+        std::map<std::string, Listed> files = fetch_files(view, repos);
+        check_unlisted(view);
+        std::map<std::string, std::vector<std::string>> deltas = deltas_by_repo(view, repos);
+        for (const std::string& repo : repos) {
+            repo_ = repo;
+            target_walk_.reset();
+            if (signed_parts_)
+                check_current_outside_body(*signed_parts_, *trusted);
+            const std::string version = check_current(view);
+            check_client_view(raw, version);
+            check_listed_files(view, version, files, deltas[repo]);
+        }
+        repo_.clear();
+        // Deltas no repository checked here can use.
+        for (const std::string& name : deltas[""]) {
+            result("delta.target", Status::warn, name,
+                   "does not lead to the current version of a repository: no client will ever "
+                   "use it");
+            fetch_listed(name, view.digests.at(name), options_.max_file_bytes);
+        }
         if (timed_out())
             result("run.timeout", Status::fail, "",
                    "the run's --timeout of " + std::to_string(options_.timeout_seconds) +
@@ -91,10 +113,17 @@ class MirrorCheck {
     }
 
   private:
+    struct Listed {
+        std::string name;
+        std::string sha512;
+        std::optional<Fetched> fetched;
+        bool good = false;
+    };
+
     void result(const std::string& id, Status status, const std::string& file,
                 const std::string& message, nlohmann::json details = nlohmann::json::object(),
                 double seconds = 0) {
-        report_.add({id, status, file, message, seconds, std::move(details)});
+        report_.add({id, repo_, status, file, message, seconds, std::move(details)});
     }
 
     std::string downloads() const { return scratch_.file("files"); }
@@ -187,7 +216,7 @@ class MirrorCheck {
                {{"fingerprint", sig.fingerprint}}, since(start));
         if (!sig.good)
             return std::nullopt;
-        check_current_outside_body(parts, sig.signed_text);
+        signed_parts_ = parts;
         return sig.signed_text;
     }
 
@@ -195,7 +224,7 @@ class MirrorCheck {
     // signature covers only the body: a token for this repository anywhere
     // else is the mirror's word, not the publisher's.
     void check_current_outside_body(const ClearsignedParts& parts, const std::string& body) {
-        const std::string signed_version = current_version(parse_as_client(body), options_.repo);
+        const std::string signed_version = current_version(parse_as_client(body), repo_);
         std::string armor;
         for (const std::string& header : parts.armor_headers)
             armor += header + "\n";
@@ -207,9 +236,9 @@ class MirrorCheck {
                       {"after the signature", parts.after}};
         bool any = false;
         for (const auto& place : places) {
-            for (const std::string& token : tokens_for(place.text, options_.repo)) {
+            for (const std::string& token : tokens_for(place.text, repo_)) {
                 any = true;
-                const std::string version = token.substr(options_.repo.size() + 1);
+                const std::string version = token.substr(repo_.size() + 1);
                 // The one harmless case: an armor Comment: repeating the signed
                 // version after the body (daily-gen's, the publisher's
                 // current_in_comment), which the client never reaches first.
@@ -231,14 +260,14 @@ class MirrorCheck {
         }
         if (!any)
             result("signature.current-outside-body", Status::pass, kManifest,
-                   "Current: for " + options_.repo + " only in the signed body");
+                   "Current: for " + repo_ + " only in the signed body");
     }
 
     // What the client, which reads the whole file, would take as current.
     void check_client_view(const std::string& raw, const std::string& version) {
         if (version.empty())
             return;
-        const std::string client = current_version(parse_as_client(raw), options_.repo);
+        const std::string client = current_version(parse_as_client(raw), repo_);
         result("current.client-view", client == version ? Status::pass : Status::fail, kManifest,
                client == version ? "the client reads the same version, " + version
                                  : "the client reading the whole file takes version '" + client +
@@ -268,6 +297,66 @@ class MirrorCheck {
                    "every listed name is a plain file name");
     }
 
+    // The repositories the trusted body's Current: tokens name, read the
+    // way the client reads them; the version has no '-' (core/names), so
+    // the repository is everything before the last one. A name outside the
+    // repository grammar is reported and never checked.
+    std::vector<std::string> discover_repos(const ClientView& view) {
+        std::vector<std::string> repos;
+        for (const std::string& token : view.current_tokens) {
+            const size_t dash = token.rfind('-');
+            const std::string repo = dash == std::string::npos ? "" : token.substr(0, dash);
+            const std::string problem =
+                repo.empty() ? "is not ${repo}-${version}" : repo_name_problem(repo);
+            if (!problem.empty()) {
+                result("names.repo", Status::fail, kManifest,
+                       "Current: token '" + token.substr(0, 200) + "': repository '" +
+                           repo.substr(0, 100) + "' " + problem + "; not checked");
+                continue;
+            }
+            if (std::find(repos.begin(), repos.end(), repo) == repos.end())
+                repos.push_back(repo);
+        }
+        if (repos.empty())
+            result("current.token", Status::fail, kManifest,
+                   "no Current: ${repo}-${version} token in the trusted text names a repository");
+        return repos;
+    }
+
+    // The checked repository a listed name belongs to: the longest whose
+    // "${repo}-" prefixes it ("gentoo-kde-1.sqfs" is gentoo-kde's, not
+    // gentoo's); "" for none.
+    static std::string owner(const std::string& name, const std::vector<std::string>& repos) {
+        std::string best;
+        for (const std::string& repo : repos)
+            if (name.rfind(repo + "-", 0) == 0 && repo.size() > best.size())
+                best = repo;
+        return best;
+    }
+
+    // Every listed file but the deltas, fetched once, each result under the
+    // repository it belongs to.
+    std::map<std::string, Listed> fetch_files(const ClientView& view,
+                                              const std::vector<std::string>& repos) {
+        std::map<std::string, Listed> files;
+        for (const auto& [name, hash] : view.digests)
+            if (!name.ends_with(".sqdelta")) {
+                repo_ = owner(name, repos);
+                files[name] = fetch_listed(name, hash, options_.max_file_bytes);
+            }
+        repo_.clear();
+        return files;
+    }
+
+    std::map<std::string, std::vector<std::string>>
+    deltas_by_repo(const ClientView& view, const std::vector<std::string>& repos) {
+        std::map<std::string, std::vector<std::string>> deltas;
+        for (const auto& [name, hash] : view.digests)
+            if (name.ends_with(".sqdelta"))
+                deltas[owner(name, repos)].push_back(name);
+        return deltas;
+    }
+
     // §8 item 17.
     void check_duplicates(const ClientView& view) {
         std::map<std::string, std::set<std::string>> hashes;
@@ -293,52 +382,45 @@ class MirrorCheck {
     std::string check_current(const ClientView& view) {
         std::vector<std::string> ours;
         for (const std::string& token : view.current_tokens)
-            if (token.rfind(options_.repo + "-", 0) == 0)
+            if (token.rfind(repo_ + "-", 0) == 0)
                 ours.push_back(token);
-        const std::string version = current_version(view, options_.repo);
+        const std::string version = current_version(view, repo_);
         if (version.empty()) {
             result("current.token", Status::fail, kManifest,
-                   "no Current: " + options_.repo + "-VERSION in the trusted text");
+                   "no Current: " + repo_ + "-VERSION in the trusted text");
             return "";
         }
         std::set<std::string> distinct(ours.begin(), ours.end());
         result("current.token", distinct.size() == 1 ? Status::pass : Status::fail, kManifest,
-               distinct.size() == 1 ? "Current: " + ours.front()
-                                    : std::to_string(distinct.size()) +
-                                          " different Current: tokens match " + options_.repo +
-                                          "-: the client's match is ambiguous and it takes the "
-                                          "first, " +
-                                          ours.front());
+               distinct.size() == 1
+                   ? "Current: " + ours.front()
+                   : std::to_string(distinct.size()) + " different Current: tokens match " + repo_ +
+                         "-: the client's match is ambiguous and it takes the "
+                         "first, " +
+                         ours.front());
         // Spec §7.4: "gentoo-kde-20150401" matches ^gentoo-(.*)$ with
         // version "kde-20150401": another repository's snapshot.
         if (version.find('-') != std::string::npos)
             result("current.prefix-collision", Status::fail, kManifest,
-                   "Current: " + options_.repo + "-" + version + " matches '" + options_.repo +
+                   "Current: " + repo_ + "-" + version + " matches '" + repo_ +
                        "-' only as a prefix: the client takes version '" + version +
-                       "', which may be repository '" + options_.repo + "-" +
+                       "', which may be repository '" + repo_ + "-" +
                        version.substr(0, version.find('-')) + "''s snapshot");
         else
             result("current.prefix-collision", Status::pass, kManifest,
                    "the version has no '-': no other repository's name can match");
-        const std::string snapshot = options_.repo + "-" + version + ".sqfs";
+        const std::string snapshot = repo_ + "-" + version + ".sqfs";
         if (!is_safe_name(snapshot)) {
             result("manifest.names", Status::fail, snapshot,
                    "the current snapshot's name is not a plain file name (" +
                        unsafe_name_reason(snapshot) + "); never fetched");
             return "";
         }
-        if (options_.repo.find_first_of(".*+?[](){}|^$\\") != std::string::npos)
+        if (repo_.find_first_of(".*+?[](){}|^$\\") != std::string::npos)
             result("names.repo", Status::warn, kManifest,
                    "repository name has regex metacharacters; the client does not escape them");
         return version;
     }
-
-    struct Listed {
-        std::string name;
-        std::string sha512;
-        std::optional<Fetched> fetched;
-        bool good = false;
-    };
 
     Listed fetch_listed(const std::string& name, const std::string& sha512, uint64_t max_bytes) {
         Listed listed{name, sha512, std::nullopt, false};
@@ -363,8 +445,10 @@ class MirrorCheck {
     }
 
     // §8 items 10, 14-16, 19, 20, and the client replay.
-    void check_listed_files(const ClientView& view, const std::string& version) {
-        const std::string snapshot_name = options_.repo + "-" + version + ".sqfs";
+    void check_listed_files(const ClientView& view, const std::string& version,
+                            std::map<std::string, Listed>& files,
+                            const std::vector<std::string>& delta_names) {
+        const std::string snapshot_name = repo_ + "-" + version + ".sqfs";
         if (version.empty())
             return;
         const bool snapshot_listed = view.digests.count(snapshot_name) > 0;
@@ -372,11 +456,6 @@ class MirrorCheck {
                snapshot_listed ? "the current snapshot is listed"
                                : "the current snapshot is not listed: initial syncs fail");
 
-        std::map<std::string, Listed> files;
-        for (const auto& [name, hash] : view.digests)
-            if (!name.ends_with(".sqdelta"))
-                files[name] = fetch_listed(name, hash, options_.max_file_bytes);
-        check_unlisted(view);
         if (snapshot_listed && files[snapshot_name].good)
             check_initial_sync(files[snapshot_name]);
         // A client downloads the snapshot rather than a delta larger than it.
@@ -384,7 +463,7 @@ class MirrorCheck {
             snapshot_listed && files[snapshot_name].fetched
                 ? std::min(files[snapshot_name].fetched->bytes, options_.max_file_bytes)
                 : options_.max_file_bytes;
-        const std::string current_link = options_.repo + "-current.sqfs";
+        const std::string current_link = repo_ + "-current.sqfs";
         if (view.digests.count(current_link) && snapshot_listed)
             result("current.symlink",
                    view.digests.at(current_link) == view.digests.at(snapshot_name) ? Status::pass
@@ -392,9 +471,8 @@ class MirrorCheck {
                    current_link, "must list the same hash as " + snapshot_name);
 
         std::vector<std::pair<std::string, std::string>> deltas;
-        for (const auto& [name, hash] : view.digests)
-            if (name.ends_with(".sqdelta"))
-                deltas.push_back({name, hash});
+        for (const std::string& name : delta_names)
+            deltas.push_back({name, view.digests.at(name)});
         RecompressionMemo memo;
         parallel_for(deltas.size(), options_.jobs, [&](size_t i, unsigned) {
             if (timed_out())
@@ -449,7 +527,7 @@ class MirrorCheck {
 
     std::optional<SourceImage> source_image(const std::string& old_version,
                                             const std::map<std::string, Listed>& files) {
-        const std::string name = options_.repo + "-" + old_version + ".sqfs";
+        const std::string name = repo_ + "-" + old_version + ".sqfs";
         auto listed = files.find(name);
         if (listed != files.end() && listed->second.good)
             return SourceImage{listed->second.fetched->path, fetcher_->describe(name)};
@@ -473,7 +551,7 @@ class MirrorCheck {
                      bool snapshot_listed, const std::map<std::string, Listed>& files,
                      const std::map<std::string, std::string>& digests, RecompressionMemo& memo,
                      uint64_t max_delta) {
-        const std::string prefix = options_.repo + "-";
+        const std::string prefix = repo_ + "-";
         const std::string suffix = "-" + version + ".sqdelta";
         if (name.rfind(prefix, 0) != 0 || !name.ends_with(suffix) ||
             name.size() <= prefix.size() + suffix.size()) {
@@ -546,6 +624,8 @@ class MirrorCheck {
     TempDir scratch_;
     TreeOnSignal on_signal_;
     std::optional<WalkStats> target_walk_;
+    std::optional<ClearsignedParts> signed_parts_; // when the signature checked out
+    std::string repo_; // the repository being checked; "" for the mirror's own checks
     Report report_;
 };
 

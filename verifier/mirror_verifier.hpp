@@ -18,7 +18,9 @@ enum class OpenPgpMode { no, yes, required };
 
 struct VerifyOptions {
     std::string source; // directory or http(s) URL
-    std::string repo;
+    // The repositories to check; empty: every one the trusted body's
+    // Current: tokens name (${repo}-${version}, split at the last '-').
+    std::vector<std::string> repos;
     std::optional<std::string> keyring;
     OpenPgpMode openpgp = OpenPgpMode::no;
     // Where else old images for delta sources may be found, as

@@ -1,6 +1,6 @@
 #include "config/publisher_config.hpp"
 
-#include "config/names.hpp"
+#include "core/names.hpp"
 
 #include "core/error.hpp"
 #include "core/files.hpp"

@@ -265,7 +265,7 @@ TEST_F(Verify, HttpFaults) {
 }
 
 TEST_F(Verify, ExitCodesForUsageAndUnreachableMirrors) {
-    EXPECT_EQ(squashpub({"verify", mirror()}).exit_code, 2); // no --repo
+    EXPECT_EQ(squashpub({"verify", mirror(), "--repo", ""}).exit_code, 2); // empty name
     EXPECT_EQ(squashpub({"verify", mirror(), "--repo", "test", "--openpgp", "required"}).exit_code,
               2);
     CommandResult closed = squashpub({"verify", "http://127.0.0.1:9/", "--repo", "test"});

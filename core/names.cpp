@@ -1,10 +1,10 @@
-#include "config/names.hpp"
+#include "core/names.hpp"
 
 #include "core/error.hpp"
 
 #include <cstdio>
 
-namespace squashpub::config {
+namespace squashpub {
 namespace {
 
 constexpr size_t kMaxNameLength = 64;
@@ -76,4 +76,4 @@ void require_valid_repo_name(const std::string& repo, const std::string& where) 
         throw UsageError(where, "repository name '" + printable(repo) + "' " + problem);
 }
 
-} // namespace squashpub::config
+} // namespace squashpub

@@ -13,7 +13,7 @@
 
 #include <string>
 
-namespace squashpub::config {
+namespace squashpub {
 
 // "" when valid, else what is wrong (for a message naming the key or flag).
 std::string version_problem(const std::string& version);
@@ -23,4 +23,4 @@ std::string repo_name_problem(const std::string& repo);
 void require_valid_version(const std::string& version, const std::string& where);
 void require_valid_repo_name(const std::string& repo, const std::string& where);
 
-} // namespace squashpub::config
+} // namespace squashpub
