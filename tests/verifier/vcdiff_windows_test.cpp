@@ -192,6 +192,38 @@ TEST_F(VcdiffWalk, MalformedHeadersAreRefused) {
     EXPECT_EQ(walk(kMagic).target_bytes, 0u);
 }
 
+// An application header naming an external compressor would make
+// `xdelta3 -d` run that program on its output (escaping the output cap) or
+// its source; names alone are harmless (the applier passes -c and -s).
+std::string with_application_header(const std::string& header) {
+    std::string stream("\xD6\xC3\xC4\x00\x04", 5);
+    append_varint(stream, header.size());
+    return stream + header + run_window(10);
+}
+
+TEST_F(VcdiffWalk, ApplicationHeadersNamingACompressorAreRefused) {
+    EXPECT_EQ(walk(with_application_header("tmp.X//tmp.Y/")).target_bytes, 10u);
+    EXPECT_EQ(walk(with_application_header("target/")).target_bytes, 10u);
+    EXPECT_EQ(walk(with_application_header("app")).target_bytes, 10u);
+    for (const char* hostile : {"out/B", "out//src/G", "out/Y/src/", "a/b/c/d/e"}) {
+        SCOPED_TRACE(hostile);
+        EXPECT_NE(walk_error(with_application_header(hostile)).find("application header"),
+                  std::string::npos);
+    }
+    EXPECT_NE(walk_error(with_application_header(std::string("out\0/B", 6))).find("NUL"),
+              std::string::npos);
+    // The real thing: xdelta3 recognises a gzip target and records "G", so
+    // that its decoder would pipe the output through gzip.
+    test::write_file(dir_.file("source"), random_bytes(5000, 3));
+    test::write_file(dir_.file("target"), random_bytes(5000, 4));
+    test::shell("gzip -n -f '" + dir_.file("target") + "' && xdelta3 -e -f -s '" +
+                dir_.file("source") + "' '" + dir_.file("target.gz") + "' '" +
+                dir_.file("gzip.vcdiff") + "'");
+    EXPECT_NE(walk_error(test::read_file(dir_.file("gzip.vcdiff")), 5000)
+                  .find("names an external compressor"),
+              std::string::npos);
+}
+
 // A hand-made bomb: 1 TiB of RUN windows in about 1.3 MB, after a valid
 // .sqdelta header with no source blocks.
 TEST_F(VcdiffWalk, ApplyRefusesABombAtOnceWritingNothing) {
