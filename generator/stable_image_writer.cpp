@@ -28,19 +28,19 @@ constexpr size_t kHotListingBytes = 2048;   // listings this large are rewritten
 
 // One inode of the new image (hard links share one).
 struct Item {
+    // Kept small: a Gentoo-size tree has 150,000 of them (path_of()
+    // rebuilds the path for messages).
     const Node* node = nullptr;
-    std::string path; // the first name it was found under
     size_t parent = 0;
     uint32_t links = 0;
     const WalkedInode* before = nullptr; // same path and kind in the previous image
     uint32_t number = 0;
     bool unchanged = false; // files and symlinks: same content as before
-    // Files: the part that goes into a fragment. Only its size and digest
-    // stay in memory (tails are nearly all of a tree's bytes); the content
-    // is read again from the source when its fragment block is written.
+    // Files: the size of the part that goes into a fragment. Only that and
+    // its digest (tail_digests_) stay in memory, as tails are nearly all of
+    // a tree's bytes; the content is read again from the source when its
+    // fragment block is written.
     uint32_t tail_size = 0;
-    TailDigest tail_digest{};
-    std::string digest; // large files: SHA-256 of the content
     InodeRecord record;
     std::string encoded;
     uint64_t record_offset = 0;
@@ -82,6 +82,7 @@ class StableImageBuilder {
     ImageStats build() {
         Stopwatch clock;
         collect(source_.root(), "", 0);
+        std::unordered_map<const Node*, size_t>().swap(item_of_); // hard links are found
         assign_numbers();
         start_super_block();
         write_file_data();
@@ -109,7 +110,6 @@ class StableImageBuilder {
         item_of_[&node] = index;
         Item& item = items_.back();
         item.node = &node;
-        item.path = path;
         item.parent = node.kind == NodeKind::directory && path.empty() ? index : parent;
         item.links = 1;
         if (previous_)
@@ -122,6 +122,19 @@ class StableImageBuilder {
             items_[index].children.emplace_back(child.name, child_index);
         }
         return index;
+    }
+
+    // The path an item was first found under ("" for the root), for messages.
+    std::string path_of(const Item& item) const {
+        const Item& parent = items_[item.parent];
+        if (&parent == &item)
+            return "";
+        std::string name;
+        for (const auto& [child_name, child] : parent.children)
+            if (&items_[child] == &item)
+                name = child_name;
+        const std::string above = path_of(parent);
+        return above.empty() ? name : above + "/" + name;
     }
 
     // Unchanged paths keep their numbers; new ones take the free numbers
@@ -194,6 +207,8 @@ class StableImageBuilder {
             }
         Progress progress("writing file data", total / 1024, "KiB");
         std::vector<size_t> carried_large, new_large;
+        std::unordered_map<size_t, std::string> large_digests; // SHA-256 of the content
+        tail_digests_.resize(items_.size());
         for (size_t i : files) {
             Item& item = items_[i];
             std::string content = read_content(*item.node);
@@ -205,10 +220,10 @@ class StableImageBuilder {
             item.tail_size = static_cast<uint32_t>(tail.size());
             if (!tail.empty()) {
                 const std::string digest = sha256_digest(tail.data(), tail.size());
-                std::copy(digest.begin(), digest.end(), item.tail_digest.begin());
+                std::copy(digest.begin(), digest.end(), tail_digests_[i].begin());
             }
             if (full_blocks(content.size()) > 0) {
-                item.digest = sha256_digest(content.data(), content.size());
+                large_digests[i] = sha256_digest(content.data(), content.size());
                 (item.unchanged ? carried_large : new_large).push_back(i);
             }
             progress.advance(content.size() / 1024);
@@ -216,19 +231,22 @@ class StableImageBuilder {
         std::sort(carried_large.begin(), carried_large.end(), [&](size_t a, size_t b) {
             return items_[a].before->inode.blocks_start < items_[b].before->inode.blocks_start;
         });
+        std::unordered_map<std::string, const Item*> large_by_digest;
         for (size_t i : carried_large)
-            if (!reuse_identical_blocks(items_[i]))
+            if (!reuse_identical_blocks(items_[i], large_digests[i], large_by_digest))
                 copy_large_file(items_[i]);
         for (size_t i : new_large)
-            if (!reuse_identical_blocks(items_[i]))
+            if (!reuse_identical_blocks(items_[i], large_digests[i], large_by_digest))
                 write_large_file(items_[i]);
         pack_and_write_fragments(files);
+        std::vector<TailDigest>().swap(tail_digests_); // placed: not needed any more
         progress.finish();
     }
 
     // Identical large files share their blocks, as mksquashfs stores them.
-    bool reuse_identical_blocks(Item& item) {
-        auto [it, inserted] = large_by_digest_.try_emplace(item.digest, &item);
+    static bool reuse_identical_blocks(Item& item, const std::string& digest,
+                                       std::unordered_map<std::string, const Item*>& by_digest) {
+        auto [it, inserted] = by_digest.try_emplace(digest, &item);
         if (inserted)
             return false;
         item.record.blocks_start = it->second->record.blocks_start;
@@ -397,7 +415,7 @@ class StableImageBuilder {
             offset += size;
         });
         if (tail.size() != item.tail_size)
-            throw Error(source_.describe(), item.path + " changed while the image was built");
+            throw Error(source_.describe(), path_of(item) + " changed while the image was built");
         return tail;
     }
 
@@ -414,7 +432,7 @@ class StableImageBuilder {
                 item.record.fragment_index = item.before->inode.fragment_index;
                 item.record.fragment_offset = item.before->inode.fragment_offset;
                 packer.keep({item.record.fragment_index, item.record.fragment_offset},
-                            item.tail_size, item.tail_digest);
+                            item.tail_size, tail_digests_[i]);
             }
         }
         packer.release_unkept();
@@ -423,7 +441,7 @@ class StableImageBuilder {
             if (item.tail_size == 0 || item.record.fragment_index != kNoFragment)
                 continue;
             const FragmentPlace place =
-                packer.place(item.tail_size, item.tail_digest, i, blocks_near(i));
+                packer.place(item.tail_size, tail_digests_[i], i, blocks_near(i));
             item.record.fragment_index = place.index;
             item.record.fragment_offset = place.offset;
         }
@@ -590,6 +608,10 @@ class StableImageBuilder {
             }
         }
         inode_content_ = std::string(log_base, '\0') + log;
+        // The records are in the table now; only directories' are encoded again.
+        for (Item& item : items_)
+            if (!is_directory(item))
+                std::string().swap(item.encoded);
         inode_table_ = store_table(inode_content_, region, compressor_.get(), options_.jobs);
         for (Item& item : items_)
             item.ref = table_ref(inode_table_, item.record_offset);
@@ -805,7 +827,7 @@ class StableImageBuilder {
     uint64_t cursor_ = 0;
     std::vector<Item> items_;
     std::unordered_map<const Node*, size_t> item_of_;
-    std::unordered_map<std::string, const Item*> large_by_digest_;
+    std::vector<TailDigest> tail_digests_; // by item, while the tails are placed
     std::unique_ptr<sqfs_frag_table_t, SqfsObjectDeleter> fragments_;
     std::unique_ptr<sqfs_id_table_t, SqfsObjectDeleter> ids_;
     sqfs_u16 uid_index_ = 0, gid_index_ = 0;
