@@ -23,8 +23,9 @@ namespace squashpub::generator {
 namespace {
 
 constexpr uint32_t kUncompressedDataBit = 1u << 24;
-constexpr uint64_t kRegionSlackEighths = 1; // room for new directories: 1/8 of the region
-constexpr size_t kHotListingBytes = 2048;   // listings this large are rewritten, not logged
+constexpr uint64_t kRegionSlackEighths = 1;       // room for new directories: 1/8 of the region
+constexpr size_t kHotListingBytes = 2048;         // listings this large are rewritten, not logged
+constexpr uint64_t kSmallestDirectoryRecord = 32; // a basic directory inode
 
 // One inode of the new image (hard links share one).
 struct Item {
@@ -564,13 +565,23 @@ class StableImageBuilder {
                 pending.push_back(i);
             }
         }
+        // First fit. Gaps smaller than the smallest record can never be
+        // used, so the scan starts after the last of them (settled): from
+        // the start it would be quadratic in a fresh layout's directories.
+        uint64_t settled = 0;
+        auto settle = [&] {
+            for (auto next = used.lower_bound(settled);
+                 next != used.end() && next->first < settled + kSmallestDirectoryRecord; ++next)
+                settled = std::max(settled, next->second);
+        };
         for (size_t i : pending) {
             const uint64_t size = directory_record_size(items_[i]);
-            uint64_t gap = 0;
-            for (const auto& [offset, end] : used) {
-                if (offset >= gap + size)
+            settle();
+            uint64_t gap = settled;
+            for (auto next = used.lower_bound(settled); next != used.end(); ++next) {
+                if (next->first >= gap + size)
                     break;
-                gap = std::max(gap, end);
+                gap = std::max(gap, next->second);
             }
             if (gap + size > capacity)
                 return false;
