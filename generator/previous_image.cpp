@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 
+#include <algorithm>
 #include <set>
 #include <sqfs/compressor.h>
 
@@ -39,7 +40,7 @@ uint64_t directory_table_end(int fd, const std::string& path, const SquashfsSupe
 
 PreviousImage::PreviousImage(const std::string& path, const config::ImageOptions& options)
     : path_(path), fd_(open_for_reading(path)), super_(read_squashfs_super(fd_.get(), path)),
-      decompressor_(make_sqfs_compressor(options, true)) {
+      options_(options), decompressor_(make_sqfs_compressor(options, true)) {
     auto decompress = [this](const uint8_t* in, size_t size, uint8_t* out,
                              size_t capacity) -> std::optional<size_t> {
         const sqfs_s32 n =
@@ -54,12 +55,12 @@ PreviousImage::PreviousImage(const std::string& path, const config::ImageOptions
     directories_ = read_stored_table(fd_.get(), path, super_.directory_table_start,
                                      directory_table_end(fd_.get(), path, super_), decompress,
                                      "directory table");
-    read_fragments(decompress);
+    read_fragment_table(decompress);
     walk_inode_tree(inodes_, directories_, super_.root_inode_ref, super_.block_size, path,
                     [this](const WalkedInode& walked) { entries_.emplace(walked.path, walked); });
 }
 
-void PreviousImage::read_fragments(
+void PreviousImage::read_fragment_table(
     const std::function<std::optional<size_t>(const uint8_t*, size_t, uint8_t*, size_t)>&
         decompress) {
     const uint32_t count = super_.fragment_count;
@@ -78,7 +79,6 @@ void PreviousImage::read_fragments(
     if (entries.size() < uint64_t{count} * 16)
         throw Error(path_, "corrupt image: fragment table shorter than its entry count");
     fragments_.resize(count);
-    std::string stored;
     for (uint32_t i = 0; i < count; ++i) {
         const auto* p = reinterpret_cast<const uint8_t*>(entries.data()) + 16 * i;
         PreviousFragment& fragment = fragments_[i];
@@ -88,20 +88,6 @@ void PreviousImage::read_fragments(
         if (size > super_.block_size || fragment.start + size > super_.bytes_used)
             throw Error(path_, "corrupt image: fragment block " + std::to_string(i) +
                                    " lies outside the image");
-        stored.resize(size);
-        read_exact_at(fd_.get(), stored.data(), size, fragment.start, path_);
-        if (size == 0 || (fragment.size_word & kUncompressedDataBit)) {
-            fragment.content = stored;
-            continue;
-        }
-        fragment.content.resize(super_.block_size);
-        auto n = decompress(reinterpret_cast<const uint8_t*>(stored.data()), size,
-                            reinterpret_cast<uint8_t*>(fragment.content.data()),
-                            fragment.content.size());
-        if (!n)
-            throw Error(path_, "corrupt image: fragment block " + std::to_string(i) +
-                                   " does not decompress");
-        fragment.content.resize(*n);
     }
 }
 
@@ -153,20 +139,51 @@ std::string PreviousImage::block_content(const InodeRecord& file, size_t index) 
     return plain;
 }
 
-std::string_view PreviousImage::tail(const InodeRecord& file) const {
+std::string PreviousImage::tail(const InodeRecord& file) const {
     if (file.fragment_index == kNoFragment)
         return {};
     const uint64_t size = file.file_size % super_.block_size;
     if (file.fragment_index >= fragments_.size())
         throw Error(path_, "corrupt image: fragment index out of range");
-    const std::string& content = fragments_[file.fragment_index].content;
+    const std::string& content = recent_fragment(file.fragment_index);
     if (file.fragment_offset > content.size() || size > content.size() - file.fragment_offset)
         throw Error(path_, "corrupt image: fragment slice outside its block");
-    return std::string_view(content).substr(file.fragment_offset, size);
+    return content.substr(file.fragment_offset, size);
 }
 
-std::string PreviousImage::take_fragment_content(uint32_t index) {
-    return std::move(fragments_.at(index).content);
+const std::string& PreviousImage::recent_fragment(uint32_t index) const {
+    constexpr size_t kRecentFragments = 8;
+    auto it = std::find_if(recent_fragments_.begin(), recent_fragments_.end(),
+                           [&](const auto& recent) { return recent.first == index; });
+    if (it == recent_fragments_.end()) {
+        if (recent_fragments_.size() == kRecentFragments)
+            recent_fragments_.pop_back();
+        recent_fragments_.emplace_back(index, fragment_content(index, decompressor_.get()));
+        it = std::prev(recent_fragments_.end());
+    }
+    std::rotate(recent_fragments_.begin(), it, std::next(it));
+    return recent_fragments_.front().second;
+}
+
+std::string PreviousImage::fragment_content(uint32_t index, sqfs_compressor_t* decompressor) const {
+    const PreviousFragment& fragment = fragments_.at(index);
+    std::string stored = stored_fragment(index);
+    if (stored.empty() || (fragment.size_word & kUncompressedDataBit))
+        return stored;
+    std::string content(super_.block_size, '\0');
+    const sqfs_s32 n = decompressor->do_block(
+        decompressor, reinterpret_cast<const sqfs_u8*>(stored.data()),
+        static_cast<sqfs_u32>(stored.size()), reinterpret_cast<sqfs_u8*>(content.data()),
+        static_cast<sqfs_u32>(content.size()));
+    if (n <= 0)
+        throw Error(path_, "corrupt image: fragment block " + std::to_string(index) +
+                               " does not decompress");
+    content.resize(static_cast<size_t>(n));
+    return content;
+}
+
+SqfsCompressorPtr PreviousImage::make_decompressor() const {
+    return make_sqfs_compressor(options_, true);
 }
 
 std::unique_ptr<PreviousImage> load_previous_image(const std::string& path,

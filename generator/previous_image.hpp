@@ -1,8 +1,10 @@
 #pragma once
 // The previous day's image, read for `--layout-from`: every entry by path
 // with its inode record and where that record and its listing sit, the
-// decompressed tables, and every fragment block's content. The stable
-// layout writer carries all of that over for what did not change.
+// decompressed tables, and where every fragment block is stored. The stable
+// layout writer carries all of that over for what did not change. Data and
+// fragment blocks are read when asked for, never all at once: they are most
+// of the image.
 
 #include "config/image_config.hpp"
 #include "core/files.hpp"
@@ -22,7 +24,6 @@ namespace squashpub::generator {
 struct PreviousFragment {
     uint64_t start = 0;
     uint32_t size_word = 0; // on-disk size, bit 24 set when stored uncompressed
-    std::string content;    // decompressed
 };
 
 class PreviousImage {
@@ -45,15 +46,21 @@ class PreviousImage {
     std::string stored_fragment(uint32_t index) const;
     // The content of a file's full block number index.
     std::string block_content(const InodeRecord& file, size_t index) const;
-    // The part of a file kept in a fragment (empty if none).
-    std::string_view tail(const InodeRecord& file) const;
-    // Hands fragment block index's content over (to the packer, which
-    // keeps what did not change): tail() cannot read that block afterwards.
-    std::string take_fragment_content(uint32_t index);
+    // The part of a file kept in a fragment (empty if none). The last few
+    // fragment blocks read are kept decompressed: files are asked for in
+    // tree order, and their tails mostly sit in tree order too.
+    std::string tail(const InodeRecord& file) const;
+    // Fragment block index's content, decompressed with decompressor (one
+    // per thread: a libsquashfs compressor object is not thread-safe).
+    std::string fragment_content(uint32_t index, sqfs_compressor_t* decompressor) const;
+    // A decompressor for fragment_content on another thread.
+    SqfsCompressorPtr make_decompressor() const;
 
   private:
-    void read_fragments(const std::function<std::optional<size_t>(const uint8_t*, size_t, uint8_t*,
-                                                                  size_t)>& decompress);
+    const std::string& recent_fragment(uint32_t index) const;
+    void read_fragment_table(
+        const std::function<std::optional<size_t>(const uint8_t*, size_t, uint8_t*, size_t)>&
+            decompress);
 
     std::string path_;
     UniqueFd fd_;
@@ -62,7 +69,10 @@ class PreviousImage {
     StoredTable directories_;
     std::vector<PreviousFragment> fragments_;
     std::unordered_map<std::string, WalkedInode> entries_;
-    std::unique_ptr<sqfs_compressor_t, SqfsObjectDeleter> decompressor_;
+    config::ImageOptions options_;
+    SqfsCompressorPtr decompressor_;
+    // tail()'s recently read fragment blocks, most recent first.
+    mutable std::vector<std::pair<uint32_t, std::string>> recent_fragments_;
 };
 
 // The previous image if its settings allow carrying its layout over (same

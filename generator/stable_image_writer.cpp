@@ -23,20 +23,25 @@ namespace squashpub::generator {
 namespace {
 
 constexpr uint32_t kUncompressedDataBit = 1u << 24;
-constexpr uint64_t kRegionSlackEighths = 1; // room for new directories: 1/8 of the region
-constexpr size_t kHotListingBytes = 2048;   // listings this large are rewritten, not logged
+constexpr uint64_t kRegionSlackEighths = 1;       // room for new directories: 1/8 of the region
+constexpr size_t kHotListingBytes = 2048;         // listings this large are rewritten, not logged
+constexpr uint64_t kSmallestDirectoryRecord = 32; // a basic directory inode
 
 // One inode of the new image (hard links share one).
 struct Item {
+    // Kept small: a Gentoo-size tree has 150,000 of them (path_of()
+    // rebuilds the path for messages).
     const Node* node = nullptr;
-    std::string path; // the first name it was found under
     size_t parent = 0;
     uint32_t links = 0;
     const WalkedInode* before = nullptr; // same path and kind in the previous image
     uint32_t number = 0;
     bool unchanged = false; // files and symlinks: same content as before
-    std::string tail;       // files: the part that goes into a fragment
-    std::string digest;     // large files: SHA-256 of the content
+    // Files: the size of the part that goes into a fragment. Only that and
+    // its digest (tail_digests_) stay in memory, as tails are nearly all of
+    // a tree's bytes; the content is read again from the source when its
+    // fragment block is written.
+    uint32_t tail_size = 0;
     InodeRecord record;
     std::string encoded;
     uint64_t record_offset = 0;
@@ -78,6 +83,7 @@ class StableImageBuilder {
     ImageStats build() {
         Stopwatch clock;
         collect(source_.root(), "", 0);
+        std::unordered_map<const Node*, size_t>().swap(item_of_); // hard links are found
         assign_numbers();
         start_super_block();
         write_file_data();
@@ -105,7 +111,6 @@ class StableImageBuilder {
         item_of_[&node] = index;
         Item& item = items_.back();
         item.node = &node;
-        item.path = path;
         item.parent = node.kind == NodeKind::directory && path.empty() ? index : parent;
         item.links = 1;
         if (previous_)
@@ -118,6 +123,19 @@ class StableImageBuilder {
             items_[index].children.emplace_back(child.name, child_index);
         }
         return index;
+    }
+
+    // The path an item was first found under ("" for the root), for messages.
+    std::string path_of(const Item& item) const {
+        const Item& parent = items_[item.parent];
+        if (&parent == &item)
+            return "";
+        std::string name;
+        for (const auto& [child_name, child] : parent.children)
+            if (&items_[child] == &item)
+                name = child_name;
+        const std::string above = path_of(parent);
+        return above.empty() ? name : above + "/" + name;
     }
 
     // Unchanged paths keep their numbers; new ones take the free numbers
@@ -190,15 +208,23 @@ class StableImageBuilder {
             }
         Progress progress("writing file data", total / 1024, "KiB");
         std::vector<size_t> carried_large, new_large;
+        std::unordered_map<size_t, std::string> large_digests; // SHA-256 of the content
+        tail_digests_.resize(items_.size());
         for (size_t i : files) {
             Item& item = items_[i];
             std::string content = read_content(*item.node);
             ++stats_.files;
             stats_.input_bytes += content.size();
             item.unchanged = item.before && same_as_before(item, content);
-            item.tail = content.substr(full_blocks(content.size()) * options_.block_size);
+            const std::string_view tail =
+                std::string_view(content).substr(full_blocks(content.size()) * options_.block_size);
+            item.tail_size = static_cast<uint32_t>(tail.size());
+            if (!tail.empty()) {
+                const std::string digest = sha256_digest(tail.data(), tail.size());
+                std::copy(digest.begin(), digest.end(), tail_digests_[i].begin());
+            }
             if (full_blocks(content.size()) > 0) {
-                item.digest = sha256_digest(content.data(), content.size());
+                large_digests[i] = sha256_digest(content.data(), content.size());
                 (item.unchanged ? carried_large : new_large).push_back(i);
             }
             progress.advance(content.size() / 1024);
@@ -206,19 +232,22 @@ class StableImageBuilder {
         std::sort(carried_large.begin(), carried_large.end(), [&](size_t a, size_t b) {
             return items_[a].before->inode.blocks_start < items_[b].before->inode.blocks_start;
         });
+        std::unordered_map<std::string, const Item*> large_by_digest;
         for (size_t i : carried_large)
-            if (!reuse_identical_blocks(items_[i]))
+            if (!reuse_identical_blocks(items_[i], large_digests[i], large_by_digest))
                 copy_large_file(items_[i]);
         for (size_t i : new_large)
-            if (!reuse_identical_blocks(items_[i]))
+            if (!reuse_identical_blocks(items_[i], large_digests[i], large_by_digest))
                 write_large_file(items_[i]);
         pack_and_write_fragments(files);
+        std::vector<TailDigest>().swap(tail_digests_); // placed: not needed any more
         progress.finish();
     }
 
     // Identical large files share their blocks, as mksquashfs stores them.
-    bool reuse_identical_blocks(Item& item) {
-        auto [it, inserted] = large_by_digest_.try_emplace(item.digest, &item);
+    static bool reuse_identical_blocks(Item& item, const std::string& digest,
+                                       std::unordered_map<std::string, const Item*>& by_digest) {
+        auto [it, inserted] = by_digest.try_emplace(digest, &item);
         if (inserted)
             return false;
         item.record.blocks_start = it->second->record.blocks_start;
@@ -239,7 +268,7 @@ class StableImageBuilder {
         const uint32_t bs = options_.block_size;
         std::vector<std::string> stored(count);
         std::vector<uint32_t> words(count);
-        compress_all(count, [&](size_t k, sqfs_compressor_t* cmp) {
+        compress_all(count, [&](size_t k, sqfs_compressor_t* cmp, unsigned) {
             words[k] = compress_block(cmp, std::string_view(content).substr(k * bs, bs), stored[k]);
         });
         item.record.blocks_start = cursor_;
@@ -266,27 +295,29 @@ class StableImageBuilder {
         return static_cast<uint32_t>(data.size()) | kUncompressedDataBit;
     }
 
-    void compress_all(size_t count, const std::function<void(size_t, sqfs_compressor_t*)>& body) {
+    void compress_all(size_t count,
+                      const std::function<void(size_t, sqfs_compressor_t*, unsigned)>& body) {
         const unsigned workers =
             std::max(1u, std::min<unsigned>(effective_jobs(options_.jobs), count));
         while (compressors_.size() < workers)
             compressors_.emplace_back(
                 static_cast<sqfs_compressor_t*>(sqfs_copy(compressor_.get())));
-        parallel_for(count, workers,
-                     [&](size_t k, unsigned worker) { body(k, compressors_[worker].get()); });
+        parallel_for(count, workers, [&](size_t k, unsigned worker) {
+            body(k, compressors_[worker].get(), worker);
+        });
     }
 
     void pack_and_write_fragments(const std::vector<size_t>& files) {
-        std::vector<FragmentBlock> blocks = pack_tails(files, previous_);
+        std::vector<FragmentBlockPlan> blocks = pack_tails(files, previous_);
         uint64_t total = 0, live = 0;
-        for (const FragmentBlock& block : blocks)
-            total += block.content.size();
+        for (const FragmentBlockPlan& block : blocks)
+            total += block.size;
         std::set<std::pair<uint32_t, uint32_t>> places;
         for (size_t i : files)
-            if (!items_[i].tail.empty() &&
+            if (items_[i].tail_size > 0 &&
                 places.emplace(items_[i].record.fragment_index, items_[i].record.fragment_offset)
                     .second)
-                live += items_[i].tail.size();
+                live += items_[i].tail_size;
         // Gaps compress to almost nothing, but new tails placed away from
         // their siblings compress worse (on the GURU data, gaps of 6.5% of
         // the live bytes came with 0.8% more stored bytes): repack once the
@@ -294,35 +325,51 @@ class StableImageBuilder {
         if (previous_ &&
             !within_compaction_limit(total, live, "fragment", options_.compact_percent / 4))
             blocks = pack_tails(files, nullptr);
-        for (size_t i : files)
-            std::string().swap(items_[i].tail); // the blocks hold the tails now
-        std::vector<std::string> stored(blocks.size());
-        std::vector<uint32_t> words(blocks.size());
-        compress_all(blocks.size(), [&](size_t k, sqfs_compressor_t* cmp) {
-            const FragmentBlock& block = blocks[k];
-            if (!block.changed && block.carried_from >= 0) {
-                const PreviousFragment& old = previous_->fragments()[block.carried_from];
-                words[k] = old.size_word;
-                stored[k] = previous_->stored_fragment(static_cast<uint32_t>(block.carried_from));
-                return;
-            }
-            words[k] = compress_block(cmp, block.content, stored[k]);
-        });
+        write_fragment_blocks(blocks);
+    }
+
+    // A written fragment block: its on-disk size word and stored bytes.
+    struct StoredFragment {
+        uint32_t word = 0;
+        std::string bytes;
+        bool changed = true;
+        size_t content_size = 0;
+    };
+
+    // Materialises, compresses and writes the blocks in index order, a
+    // batch at a time, so that only a batch's content is ever in memory.
+    void write_fragment_blocks(const std::vector<FragmentBlockPlan>& blocks) {
         fragments_.reset(sqfs_frag_table_create(0));
         if (!fragments_)
             throw Error(output_path_, "cannot create the fragment table");
-        for (size_t k = 0; k < blocks.size(); ++k) {
-            sqfs_u32 index = 0;
-            check(sqfs_frag_table_append(fragments_.get(), cursor_, words[k], &index), output_path_,
-                  "fragment table");
-            append(stored[k]);
-        }
+        const unsigned workers = std::max(1u, effective_jobs(options_.jobs));
+        while (previous_ && decompressors_.size() < workers)
+            decompressors_.push_back(previous_->make_decompressor());
+        const size_t batch = size_t{workers} * 8;
         size_t changed = 0;
         uint64_t content_bytes = 0, stored_bytes = 0;
-        for (size_t k = 0; k < blocks.size(); ++k) {
-            changed += blocks[k].changed;
-            content_bytes += blocks[k].content.size();
-            stored_bytes += stored[k].size();
+        for (size_t first = 0; first < blocks.size(); first += batch) {
+            const size_t count = std::min(batch, blocks.size() - first);
+            // Tails are read on this thread: sources need not be thread-safe.
+            std::vector<std::vector<std::string>> added(count);
+            for (size_t k = 0; k < count; ++k)
+                for (const AddedTail& tail : blocks[first + k].added)
+                    added[k].push_back(read_tail(items_[tail.owner]));
+            std::vector<StoredFragment> stored(count);
+            compress_all(count, [&](size_t k, sqfs_compressor_t* cmp, unsigned worker) {
+                stored[k] =
+                    store_fragment_block(blocks[first + k], added[k], cmp,
+                                         previous_ ? decompressors_[worker].get() : nullptr);
+            });
+            for (const StoredFragment& block : stored) {
+                sqfs_u32 index = 0;
+                check(sqfs_frag_table_append(fragments_.get(), cursor_, block.word, &index),
+                      output_path_, "fragment table");
+                append(block.bytes);
+                changed += block.changed;
+                content_bytes += block.content_size;
+                stored_bytes += block.bytes.size();
+            }
         }
         log_verbose(output_path_ + ": " + std::to_string(changed) + " of " +
                     std::to_string(blocks.size()) + " fragment blocks written anew; " +
@@ -330,27 +377,72 @@ class StableImageBuilder {
                     std::to_string(stored_bytes) + " stored");
     }
 
+    // A block whose content is the previous image's (nothing added, and
+    // nothing but zeros released) keeps its stored bytes; any other is
+    // compressed.
+    StoredFragment store_fragment_block(const FragmentBlockPlan& plan,
+                                        const std::vector<std::string>& added,
+                                        sqfs_compressor_t* cmp,
+                                        sqfs_compressor_t* decompressor) const {
+        std::string before;
+        if (plan.carried_from >= 0 && !plan.kept.empty())
+            before =
+                previous_->fragment_content(static_cast<uint32_t>(plan.carried_from), decompressor);
+        const std::string content = materialise_fragment_block(plan, before, added);
+        StoredFragment stored;
+        stored.content_size = content.size();
+        stored.changed = plan.carried_from < 0 || !plan.added.empty() || content != before;
+        if (stored.changed) {
+            stored.word = compress_block(cmp, content, stored.bytes);
+        } else {
+            const auto index = static_cast<uint32_t>(plan.carried_from);
+            stored.word = previous_->fragments()[index].size_word;
+            stored.bytes = previous_->stored_fragment(index);
+        }
+        return stored;
+    }
+
+    // A file's tail, read again from the source.
+    std::string read_tail(const Item& item) const {
+        const uint64_t start = item.node->size - item.tail_size;
+        uint64_t offset = 0;
+        std::string tail;
+        tail.reserve(item.tail_size);
+        source_.read_content(*item.node, [&](const uint8_t* data, size_t size) {
+            if (offset + size > start) {
+                const uint64_t skip = start > offset ? start - offset : 0;
+                tail.append(reinterpret_cast<const char*>(data) + skip, size - skip);
+            }
+            offset += size;
+        });
+        if (tail.size() != item.tail_size)
+            throw Error(source_.describe(), path_of(item) + " changed while the image was built");
+        return tail;
+    }
+
     // Packs every file's tail, keeping unchanged ones where previous had
     // them (previous may be null: a fresh packing in tree order).
-    std::vector<FragmentBlock> pack_tails(const std::vector<size_t>& files,
-                                          PreviousImage* previous) {
-        FragmentPacker packer(options_.block_size, previous);
+    std::vector<FragmentBlockPlan> pack_tails(const std::vector<size_t>& files,
+                                              PreviousImage* previous) {
+        FragmentPacker packer(options_.block_size, previous ? previous->fragments().size() : 0);
         for (size_t i : files) {
             Item& item = items_[i];
             item.record.fragment_index = kNoFragment;
             item.record.fragment_offset = 0;
-            if (previous && item.unchanged && !item.tail.empty()) {
+            if (previous && item.unchanged && item.tail_size > 0) {
                 item.record.fragment_index = item.before->inode.fragment_index;
                 item.record.fragment_offset = item.before->inode.fragment_offset;
-                packer.keep({item.record.fragment_index, item.record.fragment_offset}, item.tail);
+                packer.keep({item.record.fragment_index, item.record.fragment_offset},
+                            item.tail_size, tail_digests_[i]);
             }
         }
         packer.release_unkept();
         for (size_t i : files) {
             Item& item = items_[i];
-            if (item.tail.empty() || item.record.fragment_index != kNoFragment)
+            if (item.tail_size == 0 || item.record.fragment_index != kNoFragment)
                 continue;
-            const FragmentPlace place = packer.place(item.tail, blocks_near(i));
+            const FragmentPlace place =
+                packer.place(item.tail_size, tail_digests_[i], i, blocks_near(i));
             item.record.fragment_index = place.index;
             item.record.fragment_offset = place.offset;
         }
@@ -473,13 +565,23 @@ class StableImageBuilder {
                 pending.push_back(i);
             }
         }
+        // First fit. Gaps smaller than the smallest record can never be
+        // used, so the scan starts after the last of them (settled): from
+        // the start it would be quadratic in a fresh layout's directories.
+        uint64_t settled = 0;
+        auto settle = [&] {
+            for (auto next = used.lower_bound(settled);
+                 next != used.end() && next->first < settled + kSmallestDirectoryRecord; ++next)
+                settled = std::max(settled, next->second);
+        };
         for (size_t i : pending) {
             const uint64_t size = directory_record_size(items_[i]);
-            uint64_t gap = 0;
-            for (const auto& [offset, end] : used) {
-                if (offset >= gap + size)
+            settle();
+            uint64_t gap = settled;
+            for (auto next = used.lower_bound(settled); next != used.end(); ++next) {
+                if (next->first >= gap + size)
                     break;
-                gap = std::max(gap, end);
+                gap = std::max(gap, next->second);
             }
             if (gap + size > capacity)
                 return false;
@@ -517,6 +619,10 @@ class StableImageBuilder {
             }
         }
         inode_content_ = std::string(log_base, '\0') + log;
+        // The records are in the table now; only directories' are encoded again.
+        for (Item& item : items_)
+            if (!is_directory(item))
+                std::string().swap(item.encoded);
         inode_table_ = store_table(inode_content_, region, compressor_.get(), options_.jobs);
         for (Item& item : items_)
             item.ref = table_ref(inode_table_, item.record_offset);
@@ -727,11 +833,12 @@ class StableImageBuilder {
     SqfsFilePtr file_;
     SqfsCompressorPtr compressor_;
     std::vector<SqfsCompressorPtr> compressors_;
+    std::vector<SqfsCompressorPtr> decompressors_; // the previous image's, one per worker
     sqfs_super_t super_ = {};
     uint64_t cursor_ = 0;
     std::vector<Item> items_;
     std::unordered_map<const Node*, size_t> item_of_;
-    std::unordered_map<std::string, const Item*> large_by_digest_;
+    std::vector<TailDigest> tail_digests_; // by item, while the tails are placed
     std::unique_ptr<sqfs_frag_table_t, SqfsObjectDeleter> fragments_;
     std::unique_ptr<sqfs_id_table_t, SqfsObjectDeleter> ids_;
     sqfs_u16 uid_index_ = 0, gid_index_ = 0;

@@ -4,14 +4,18 @@
 // really keep their numbers and positions.
 
 #include "config/image_config.hpp"
+#include "core/error.hpp"
 #include "core/files.hpp"
+#include "generator/fragment_packer.hpp"
 #include "generator/previous_image.hpp"
 #include "support/test_support.hpp"
 #include "verifier/image_walk.hpp"
 
+#include <fcntl.h>
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <random>
+#include <unistd.h>
 
 namespace squashpub {
 namespace {
@@ -266,6 +270,116 @@ TEST(StableLayout, IncompatibleLayoutFromStartsAFreshLayout) {
                   .exit_code,
               0);
     EXPECT_EQ(sha512(dir.path() + "/new.sqfs"), sha512(dir.path() + "/fresh.sqfs"));
+}
+
+// ---- the fragment packer: places only, content materialised per block ----
+
+using generator::AddedTail;
+using generator::FragmentBlockPlan;
+using generator::FragmentPacker;
+using generator::FragmentPlace;
+using generator::materialise_fragment_block;
+using generator::TailDigest;
+
+TailDigest digest_of(uint8_t tag) {
+    TailDigest digest{};
+    digest[0] = tag;
+    return digest;
+}
+
+TEST(StableLayoutFragments, KeepsUnchangedTailsAndPutsNewOnesInTheGapsTheyLeft) {
+    // The previous block 0 held "aaaa" "bbbb" "cccc": "bbbb" went away and
+    // "cccc" changed; the new tail "dd" goes into the first gap.
+    const std::string previous = "aaaabbbbcccc";
+    FragmentPacker packer(16, 1);
+    packer.keep({0, 0}, 4, digest_of(1));
+    packer.release_unkept();
+    const FragmentPlace placed = packer.place(2, digest_of(2), 7, {0});
+    EXPECT_EQ(placed.index, 0u);
+    EXPECT_EQ(placed.offset, 4u);
+    const FragmentPlace shared = packer.place(2, digest_of(2), 8, {0});
+    EXPECT_EQ(shared.offset, placed.offset) << "identical tails share one place";
+    const FragmentPlace kept_twin = packer.place(4, digest_of(1), 9, {});
+    EXPECT_EQ(kept_twin.offset, 0u) << "a new tail identical to a kept one shares its place";
+    const std::vector<FragmentBlockPlan> blocks = packer.take_blocks();
+    ASSERT_EQ(blocks.size(), 1u);
+    EXPECT_EQ(blocks[0].carried_from, 0);
+    ASSERT_EQ(blocks[0].added.size(), 1u);
+    EXPECT_EQ(blocks[0].added[0].owner, 7u);
+    EXPECT_EQ(blocks[0].size, 6u);
+    EXPECT_EQ(materialise_fragment_block(blocks[0], previous, {"dd"}), std::string("aaaadd"));
+}
+
+TEST(StableLayoutFragments, ReleasedBytesBecomeZerosAndTheBlockEndsAtItsLastTail) {
+    FragmentPacker packer(16, 3);
+    packer.keep({0, 4}, 4, digest_of(1)); // block 0 keeps its middle tail
+    packer.keep({2, 0}, 3, digest_of(2)); // block 2 its first; block 1 nothing
+    packer.release_unkept();
+    const FragmentPlace fresh = packer.place(10, digest_of(3), 5, {});
+    EXPECT_EQ(fresh.index, 2u) << "the last block first";
+    const FragmentPlace reused = packer.place(12, digest_of(4), 6, {});
+    EXPECT_EQ(reused.index, 1u) << "then a block nothing uses any more";
+    const std::vector<FragmentBlockPlan> blocks = packer.take_blocks();
+    ASSERT_EQ(blocks.size(), 3u);
+    EXPECT_EQ(materialise_fragment_block(blocks[0], "aaaabbbbcccc", {}),
+              std::string("\0\0\0\0bbbb", 8));
+    EXPECT_EQ(blocks[1].carried_from, -1) << "a reused index starts empty";
+    EXPECT_EQ(materialise_fragment_block(blocks[1], "", {std::string(12, 'x')}),
+              std::string(12, 'x'));
+    EXPECT_EQ(materialise_fragment_block(blocks[2], "yyy", {std::string(10, 'z')}),
+              "yyy" + std::string(10, 'z'));
+}
+
+TEST(StableLayoutFragments, AnIndexNothingUsesKeepsAOneBytePlaceholder) {
+    FragmentPacker packer(16, 2);
+    packer.keep({1, 0}, 4, digest_of(1));
+    packer.release_unkept();
+    const std::vector<FragmentBlockPlan> blocks = packer.take_blocks();
+    ASSERT_EQ(blocks.size(), 2u);
+    EXPECT_EQ(blocks[0].carried_from, -1);
+    EXPECT_EQ(materialise_fragment_block(blocks[0], "", {}), std::string(1, '\0'));
+}
+
+TEST(StableLayoutFragments, APlanOutsideThePreviousBlockOrATailOfAnotherSizeIsAnError) {
+    FragmentPacker packer(16, 1);
+    packer.keep({0, 8}, 8, digest_of(1));
+    packer.release_unkept();
+    packer.place(2, digest_of(2), 0, {0});
+    const std::vector<FragmentBlockPlan> blocks = packer.take_blocks();
+    EXPECT_THROW(materialise_fragment_block(blocks[0], "short", {"dd"}), Error);
+    EXPECT_THROW(materialise_fragment_block(blocks[0], std::string(16, 'a'), {"ddd"}), Error);
+}
+
+TEST(StableLayout, ACorruptFragmentBlockInLayoutFromIsAnErrorNamingTheFile) {
+    TempDir dir;
+    for (int f = 0; f < 20; ++f)
+        write_file(dir.path() + "/tree/f" + std::to_string(f), "content " + std::to_string(f));
+    const std::string old = dir.path() + "/old.sqfs";
+    ASSERT_EQ(squashpub({"image", "--quiet", "--compressor", "gzip", "--mtime", "1",
+                         dir.path() + "/tree", old})
+                  .exit_code,
+              0);
+    config::ImageOptions options;
+    options.compressor = config::Compressor::gzip;
+    uint64_t start = 0;
+    {
+        generator::PreviousImage image(old, options);
+        ASSERT_EQ(image.fragments().size(), 1u);
+        start = image.fragments()[0].start;
+        ASSERT_EQ(image.fragments()[0].size_word >> 24, 0u) << "stored compressed";
+    }
+    {
+        UniqueFd fd(::open(old.c_str(), O_WRONLY));
+        const std::string junk(8, '\xff');
+        ASSERT_EQ(::pwrite(fd.get(), junk.data(), junk.size(), static_cast<off_t>(start)), 8);
+    }
+    CommandResult built =
+        squashpub({"image", "--quiet", "--compressor", "gzip", "--mtime", "1", "--layout-from", old,
+                   dir.path() + "/tree", dir.path() + "/new.sqfs"});
+    EXPECT_EQ(built.exit_code, 1) << built.output;
+    EXPECT_NE(built.output.find("old.sqfs"), std::string::npos) << built.output;
+    EXPECT_NE(built.output.find("fragment block 0"), std::string::npos) << built.output;
+    EXPECT_FALSE(exists(dir.path() + "/new.sqfs"));
 }
 
 } // namespace
