@@ -106,7 +106,8 @@ ClientView parse_as_client(const std::string& text) {
                            [](unsigned char c) { return std::tolower(c); });
             view.digests[digest.name] = digest.sha512;
             view.lines.push_back(std::move(digest));
-            return;
+            // No return: the client also looks for "current:" on this line,
+            // in the name too (spec §7.4).
         }
         std::string lower(line);
         std::transform(lower.begin(), lower.end(), lower.begin(),

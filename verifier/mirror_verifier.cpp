@@ -15,6 +15,7 @@
 #include "verifier/tree_on_signal.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -43,6 +44,12 @@ HttpOptions http_options(const VerifyOptions& options, Clock::time_point start) 
     if (options.timeout_seconds > 0)
         http.deadline = start + std::chrono::seconds(options.timeout_seconds);
     return http;
+}
+
+bool contains_current_marker(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    return text.find("current:") != std::string::npos;
 }
 
 // Tokens for repo in a piece of text the client reads.
@@ -78,6 +85,7 @@ class MirrorCheck {
             return std::move(report_);
         }
         ClientView view = parse_as_client(*trusted);
+        check_current_in_names(view);
         check_names(view);
         check_duplicates(view);
         const std::string version = check_current(view);
@@ -243,6 +251,29 @@ class MirrorCheck {
                client == version ? "the client reads the same version, " + version
                                  : "the client reading the whole file takes version '" + client +
                                        "', the trusted text says '" + version + "'");
+    }
+
+    // A listed name containing "current:" is also a Current: line to the
+    // client (spec §7.4): a failure when it yields a token for this
+    // repository, which the client may follow, a warning otherwise.
+    void check_current_in_names(const ClientView& view) {
+        bool any = false;
+        for (const DigestLine& line : view.lines) {
+            if (!contains_current_marker(line.name))
+                continue;
+            const std::vector<std::string> ours = tokens_for(line.name, options_.repo);
+            any = true;
+            result("manifest.current-in-name", ours.empty() ? Status::warn : Status::fail,
+                   line.name,
+                   "line " + std::to_string(line.line_number) +
+                       ": the name contains \"current:\", which the client reads as a "
+                       "Current: line" +
+                       (ours.empty() ? std::string(" (no token for " + options_.repo + ")")
+                                     : "; it yields " + ours.front() + " for " + options_.repo));
+        }
+        if (!any)
+            result("manifest.current-in-name", Status::pass, kManifest,
+                   "no listed name contains \"current:\"");
     }
 
     // Names are data: a listed name that is not a plain file name is never

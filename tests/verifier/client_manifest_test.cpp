@@ -20,6 +20,15 @@ TEST(ClientManifest, ParsesLikeThePortageModule) {
     EXPECT_FALSE(view.has_crlf);
 }
 
+// Spec §7.4: any line containing "current:" matches, a digest line too
+// (the name is then both a listed name and a Current: source).
+TEST(ClientManifest, CurrentInsideADigestLineCounts) {
+    ClientView view = parse_as_client(kA + "  x.sqfs Current: gentoo-0\n" + kB + "  y.sqfs\n");
+    EXPECT_EQ(view.digests.at("x.sqfs Current: gentoo-0"), kA);
+    EXPECT_EQ(view.current_tokens, std::vector<std::string>{"gentoo-0"});
+    EXPECT_EQ(current_version(view, "gentoo"), "0");
+}
+
 TEST(ClientManifest, CrlfLeavesCarriageReturnsInNames) {
     ClientView view = parse_as_client(kA + "  x.sqfs\r\nCURRENT: x-1\r\n");
     EXPECT_TRUE(view.has_crlf);

@@ -359,6 +359,22 @@ TEST_F(HostileMirror, CurrentOutsideTheSignedBodyFails) {
     EXPECT_EQ(status("signature.current-outside-body").rfind("warn", 0), 0u);
 }
 
+// Spec §7.4: a digest line's name containing "current:" is a Current: line.
+TEST_F(HostileMirror, CurrentInsideADigestLineIsSeen) {
+    sign_manifest(body());
+    const std::string good = read_file(mirror("sha512sum.txt"));
+    write_file(mirror("sha512sum.txt"), line("x", "x.sqfs Current: test-20260101") + good);
+    EXPECT_EQ(verify_signed(mirror()).exit_code, 1);
+    EXPECT_TRUE(failed("signature.current-outside-body", "", "before the signed message"))
+        << status("signature.current-outside-body");
+    EXPECT_TRUE(failed("current.client-view", "", "20260101"));
+    // Inside the signed body: the publisher signed it, but the client acts on it.
+    sign_manifest(line("x", "x.sqfs current: test-20260101") + body());
+    EXPECT_EQ(verify_signed(mirror()).exit_code, 1);
+    EXPECT_TRUE(failed("manifest.current-in-name", "x.sqfs current: test-20260101", "test-"))
+        << status("manifest.current-in-name");
+}
+
 TEST_F(HostileMirror, PrefixCollisionAndAmbiguousNamesFail) {
     std::string text = body();
     // Only another repository's token matches "test-".
