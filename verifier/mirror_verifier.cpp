@@ -196,7 +196,44 @@ class MirrorCheck {
         if (!sig.good)
             return std::nullopt;
         check_current_outside_body(parts, sig.signed_text);
+        check_digests_outside_body(raw, sig.signed_text);
         return sig.signed_text;
+    }
+
+    // The client builds its digest map from the whole file, the last line
+    // for a name winning (spec §7.2): a line outside the signed message
+    // that adds a name or changes a hash makes it fetch and accept content
+    // nobody signed. The maps must be equal.
+    void check_digests_outside_body(const std::string& raw, const std::string& body) {
+        const std::map<std::string, std::string> client = parse_as_client(raw).digests;
+        const std::map<std::string, std::string> trusted = parse_as_client(body).digests;
+        const size_t max_reported = 100; // a mirror may add millions of lines
+        size_t differences = 0;
+        auto report = [&](const std::string& name, const std::string& message) {
+            if (++differences <= max_reported)
+                result("signature.digests-outside-body", Status::fail, name, message);
+        };
+        for (const auto& [name, hash] : client) {
+            const auto it = trusted.find(name);
+            if (it == trusted.end())
+                report(name, "listed outside the signed message, not in the signed body: the "
+                             "client would fetch and accept content nobody signed");
+            else if (it->second != hash)
+                report(name, "a line outside the signed message changes its hash to " +
+                                 hash.substr(0, 16) + "…, the signed body says " +
+                                 it->second.substr(0, 16) + "…: the client takes the last line");
+        }
+        for (const auto& [name, hash] : trusted)
+            if (!client.count(name))
+                report(name, "in the signed body, but the client reading the whole file does "
+                             "not see it");
+        if (differences > max_reported)
+            result("signature.digests-outside-body", Status::fail, kManifest,
+                   std::to_string(differences) + " names differ in all, " +
+                       std::to_string(max_reported) + " reported");
+        if (differences == 0)
+            result("signature.digests-outside-body", Status::pass, kManifest,
+                   "the client's digest map, read from the whole file, is the signed one");
     }
 
     // The client reads Current: anywhere in the file (spec §7.4), the

@@ -359,6 +359,32 @@ TEST_F(HostileMirror, CurrentOutsideTheSignedBodyFails) {
     EXPECT_EQ(status("signature.current-outside-body").rfind("warn", 0), 0u);
 }
 
+// The client parses the whole file and the last line for a name wins
+// (spec §7.2): digest lines outside the signed message replace signed ones.
+TEST_F(HostileMirror, DigestLinesOutsideTheSignedBodyFail) {
+    sign_manifest(body());
+    const std::string good = read_file(mirror("sha512sum.txt"));
+    const std::string evil = line("evil", "test-20260103.sqfs") +
+                             line("evil", "test-20260101-20260103.sqdelta") +
+                             line("new", "test-20260100-20260103.sqdelta");
+    write_file(mirror("sha512sum.txt"), good + evil);
+    CommandResult after = verify_signed(mirror());
+    EXPECT_EQ(after.exit_code, 1) << after.output;
+    EXPECT_TRUE(failed("signature.digests-outside-body", "test-20260103.sqfs", "hash"))
+        << status("signature.digests-outside-body", "test-20260103.sqfs");
+    EXPECT_TRUE(failed("signature.digests-outside-body", "test-20260100-20260103.sqdelta",
+                       "not in the signed"));
+    // Before the signed message, a line the signed body overrides is harmless
+    // to the digest map; one it does not list is not.
+    write_file(mirror("sha512sum.txt"), line("new", "test-20260100-20260103.sqdelta") + good);
+    EXPECT_EQ(verify_signed(mirror()).exit_code, 1);
+    EXPECT_TRUE(failed("signature.digests-outside-body", "test-20260100-20260103.sqdelta",
+                       "not in the signed"));
+    write_file(mirror("sha512sum.txt"), good);
+    EXPECT_EQ(verify_signed(mirror()).exit_code, 0);
+    EXPECT_EQ(status("signature.digests-outside-body").rfind("pass", 0), 0u);
+}
+
 // Spec §7.4: a digest line's name containing "current:" is a Current: line.
 TEST_F(HostileMirror, CurrentInsideADigestLineIsSeen) {
     sign_manifest(body());
