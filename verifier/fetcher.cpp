@@ -68,11 +68,20 @@ class DirectoryFetcher : public Fetcher {
         return fetched;
     }
 
+    // Links are listed as they are, never followed: a loop or a dangling
+    // link is one more name (unlisted, or a failed fetch), not an abort.
     std::optional<std::set<std::string>> list() const override {
         std::set<std::string> names;
-        for (const auto& item : fs::directory_iterator(directory_))
-            if (item.is_regular_file() || item.is_symlink())
-                names.insert(item.path().filename());
+        std::error_code error;
+        fs::directory_iterator it(directory_, error), end;
+        for (; !error && it != end; it.increment(error)) {
+            std::error_code status_error;
+            const fs::file_status status = it->symlink_status(status_error);
+            if (!status_error && (fs::is_regular_file(status) || fs::is_symlink(status)))
+                names.insert(it->path().filename());
+        }
+        if (error)
+            throw Error(directory_, "cannot list: " + error.message());
         return names;
     }
 

@@ -401,6 +401,15 @@ TEST_F(HostileMirror, CurrentInsideADigestLineIsSeen) {
         << status("manifest.current-in-name");
 }
 
+TEST_F(HostileMirror, SymlinkLoopInADirectoryMirrorIsReportedNotFatal) {
+    ASSERT_EQ(::symlink("a_loop", mirror("a_loop").c_str()), 0);
+    CommandResult result = verify_signed(mirror());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(status("mirror.unlisted", "a_loop").rfind("warn", 0), 0u)
+        << status("mirror.unlisted", "a_loop");
+    expect_sandbox_clean();
+}
+
 TEST_F(HostileMirror, PrefixCollisionAndAmbiguousNamesFail) {
     std::string text = body();
     // Only another repository's token matches "test-".
