@@ -5,12 +5,15 @@
 // writes into a sandbox directory of the test's own, checked afterwards.
 
 #include "core/byte_order.hpp"
+#include "core/error.hpp"
 #include "support/http_server.hpp"
 #include "support/publisher_fixture.hpp"
+#include "verifier/fetcher.hpp"
 
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
@@ -408,6 +411,27 @@ TEST_F(HostileMirror, SymlinkLoopInADirectoryMirrorIsReportedNotFatal) {
     EXPECT_EQ(status("mirror.unlisted", "a_loop").rfind("warn", 0), 0u)
         << status("mirror.unlisted", "a_loop");
     expect_sandbox_clean();
+}
+
+// The bytes a directory mirror's file is hashed from are the bytes used:
+// rewriting it in place afterwards changes nothing of what was fetched.
+TEST_F(HostileMirror, DirectoryFetchIsACopyTheMirrorCannotRewrite) {
+    TempDir scratch;
+    write_file(mirror("x.sqfs"), "hashed bytes");
+    auto fetcher = verifier::make_fetcher(mirror());
+    verifier::Fetched fetched = fetcher->fetch("x.sqfs", scratch.path(), 1 << 20);
+    EXPECT_EQ(fetched.sha512, sha512_of_text("hashed bytes"));
+    {
+        std::ofstream rewrite(mirror("x.sqfs"), std::ios::in | std::ios::out | std::ios::binary);
+        rewrite << "HIJACKED!!!!";
+    }
+    ASSERT_EQ(read_file(mirror("x.sqfs")), "HIJACKED!!!!");
+    EXPECT_EQ(read_file(fetched.path), "hashed bytes");
+    EXPECT_EQ(fetched.path.rfind(scratch.path() + "/", 0), 0u) << fetched.path;
+    // Still limited, and still never through a link.
+    EXPECT_THROW(fetcher->fetch("x.sqfs", scratch.path(), 4), Error);
+    ASSERT_EQ(::symlink("x.sqfs", mirror("l.sqfs").c_str()), 0);
+    EXPECT_THROW(fetcher->fetch("l.sqfs", scratch.path(), 1 << 20), Error);
 }
 
 TEST_F(HostileMirror, PrefixCollisionAndAmbiguousNamesFail) {
