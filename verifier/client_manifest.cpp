@@ -106,7 +106,8 @@ ClientView parse_as_client(const std::string& text) {
                            [](unsigned char c) { return std::tolower(c); });
             view.digests[digest.name] = digest.sha512;
             view.lines.push_back(std::move(digest));
-            return;
+            // No return: the client also looks for "current:" on this line,
+            // in the name too (spec §7.4).
         }
         std::string lower(line);
         std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -130,21 +131,39 @@ std::string current_version(const ClientView& view, const std::string& repo) {
     return "";
 }
 
+// RFC 3629 §4, as Python's strict decoder (the client) reads it: no
+// overlong forms, no surrogates, nothing above U+10FFFF.
 bool is_valid_utf8(const std::string& text) {
+    auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
     size_t i = 0;
     while (i < text.size()) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        size_t extra = c < 0x80         ? 0
-                       : (c >> 5) == 6  ? 1
-                       : (c >> 4) == 14 ? 2
-                       : (c >> 3) == 30 ? 3
-                                        : 9;
-        if (extra == 9 || i + extra >= text.size() + (extra == 0))
+        const unsigned char lead = byte(i);
+        if (lead < 0x80) {
+            ++i;
+            continue;
+        }
+        // The sequence length and the range of the second byte, which is
+        // where overlong forms, surrogates and code points past U+10FFFF show.
+        size_t length = 0;
+        unsigned char low = 0x80, high = 0xBF;
+        if (lead >= 0xC2 && lead <= 0xDF)
+            length = 2;
+        else if (lead >= 0xE0 && lead <= 0xEF) {
+            length = 3;
+            low = lead == 0xE0 ? 0xA0 : 0x80;
+            high = lead == 0xED ? 0x9F : 0xBF;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            length = 4;
+            low = lead == 0xF0 ? 0x90 : 0x80;
+            high = lead == 0xF4 ? 0x8F : 0xBF;
+        } else
             return false;
-        for (size_t k = 1; k <= extra; ++k)
-            if ((static_cast<unsigned char>(text[i + k]) >> 6) != 2)
+        if (text.size() - i < length || byte(i + 1) < low || byte(i + 1) > high)
+            return false;
+        for (size_t k = 2; k < length; ++k)
+            if ((byte(i + k) >> 6) != 2)
                 return false;
-        i += extra + 1;
+        i += length;
     }
     return true;
 }

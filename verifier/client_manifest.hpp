@@ -35,8 +35,9 @@ struct ClientView {
 };
 
 // Parses text with the Portage module's rules: a digest line matches
-// ^[0-9A-Fa-f]{128}\s+(.*)$; any line containing "current:" (any case)
-// contributes the whitespace-separated tokens after it.
+// ^[0-9A-Fa-f]{128}\s+(.*)$; any line containing "current:" (any case),
+// a digest line's name included, contributes the whitespace-separated
+// tokens after it.
 ClientView parse_as_client(const std::string& text);
 
 // The version for repo: the first token matching ^repo-(.*)$.

@@ -40,13 +40,16 @@ class DirectoryFetcher : public Fetcher {
 
     // Opened relative to the directory, never through a link, and without
     // blocking (a FIFO would wait for a writer); only then is it looked at.
-    Fetched fetch(const std::string& name, const std::string&, uint64_t max_bytes) override {
+    // Copied into scratch_dir while it is hashed, as a download is: the
+    // bytes used later are the bytes hashed, whatever the mirror rewrites
+    // in place meanwhile.
+    Fetched fetch(const std::string& name, const std::string& scratch_dir,
+                  uint64_t max_bytes) override {
         const std::string where = describe(name);
         require_safe_name(name, where);
-        auto fd = std::make_shared<UniqueFd>(
-            ::openat(directory_fd_.get(), name.c_str(),
-                     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-        if (!*fd) {
+        UniqueFd source(::openat(directory_fd_.get(), name.c_str(),
+                                 O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+        if (!source) {
             if (errno == ENOENT)
                 throw Error(where, "missing");
             if (errno == ELOOP)
@@ -54,7 +57,7 @@ class DirectoryFetcher : public Fetcher {
             throw_errno(where, "cannot open");
         }
         struct stat st;
-        if (::fstat(fd->get(), &st) != 0)
+        if (::fstat(source.get(), &st) != 0)
             throw_errno(where, "cannot stat");
         if (!S_ISREG(st.st_mode))
             throw Error(where,
@@ -62,17 +65,30 @@ class DirectoryFetcher : public Fetcher {
         if (static_cast<uint64_t>(st.st_size) > max_bytes)
             throw Error(where, too_large(max_bytes));
         Fetched fetched;
-        fetched.path = "/proc/self/fd/" + std::to_string(fd->get());
-        fetched.sha512 = hash_up_to(fd->get(), where, max_bytes, fetched.bytes);
-        fetched.keep_open = std::move(fd);
+        fetched.path = scratch_dir + "/" + name;
+        UniqueFd copy(::open(fetched.path.c_str(),
+                             O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+        if (!copy)
+            throw_errno(fetched.path, "cannot create");
+        fetched.sha512 =
+            copy_and_hash(source.get(), where, copy.get(), fetched.path, max_bytes, fetched.bytes);
         return fetched;
     }
 
+    // Links are listed as they are, never followed: a loop or a dangling
+    // link is one more name (unlisted, or a failed fetch), not an abort.
     std::optional<std::set<std::string>> list() const override {
         std::set<std::string> names;
-        for (const auto& item : fs::directory_iterator(directory_))
-            if (item.is_regular_file() || item.is_symlink())
-                names.insert(item.path().filename());
+        std::error_code error;
+        fs::directory_iterator it(directory_, error), end;
+        for (; !error && it != end; it.increment(error)) {
+            std::error_code status_error;
+            const fs::file_status status = it->symlink_status(status_error);
+            if (!status_error && (fs::is_regular_file(status) || fs::is_symlink(status)))
+                names.insert(it->path().filename());
+        }
+        if (error)
+            throw Error(directory_, "cannot list: " + error.message());
         return names;
     }
 
@@ -88,10 +104,11 @@ class DirectoryFetcher : public Fetcher {
                                 : "not a file";
     }
 
-    // Hashes the file as it is read; a file growing past the limit while
+    // Hashes the file as it is copied; a file growing past the limit while
     // it is read is refused too.
-    static std::string hash_up_to(int fd, const std::string& where, uint64_t max_bytes,
-                                  uint64_t& bytes) {
+    static std::string copy_and_hash(int fd, const std::string& where, int copy_fd,
+                                     const std::string& copy_path, uint64_t max_bytes,
+                                     uint64_t& bytes) {
         Sha512 hash;
         std::vector<char> buffer(1 << 20);
         for (;;) {
@@ -102,6 +119,7 @@ class DirectoryFetcher : public Fetcher {
             if (bytes > max_bytes)
                 throw Error(where, too_large(max_bytes));
             hash.update(buffer.data(), n);
+            write_all(copy_fd, buffer.data(), n, copy_path);
         }
         return hash.hex_digest();
     }

@@ -34,16 +34,15 @@ struct Fetched {
     std::string sha512; // of that content
     uint64_t bytes = 0;
     uint64_t downloaded = 0; // bytes transferred for it (0 for a directory)
-    // Keeps a directory mirror's file open, so that path (/proc/self/fd/N)
-    // names the very file that was checked, whatever is renamed meanwhile.
-    std::shared_ptr<UniqueFd> keep_open;
 };
 
 class Fetcher {
   public:
     virtual ~Fetcher() = default;
-    // The file's content in a local file (downloaded into scratch_dir if
-    // remote), refused as soon as it passes max_bytes. name must be a
+    // The file's content in a local file of scratch_dir (downloaded, or
+    // copied from a directory mirror while it is hashed, so that a mirror
+    // rewriting it in place cannot change what was checked), refused as
+    // soon as it passes max_bytes. name must be a
     // plain file name. Throws Error naming the file and the problem
     // (missing, not a regular file, too large, HTTP status, truncated,
     // too slow, out of time), or UnreachableError.

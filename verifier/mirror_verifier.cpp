@@ -16,6 +16,7 @@
 #include "verifier/tree_on_signal.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -44,6 +45,12 @@ HttpOptions http_options(const VerifyOptions& options, Clock::time_point start) 
     if (options.timeout_seconds > 0)
         http.deadline = start + std::chrono::seconds(options.timeout_seconds);
     return http;
+}
+
+bool contains_current_marker(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    return text.find("current:") != std::string::npos;
 }
 
 // Tokens for repo in a piece of text the client reads.
@@ -93,6 +100,7 @@ class MirrorCheck {
             target_walk_.reset();
             if (signed_parts_)
                 check_current_outside_body(*signed_parts_, *trusted);
+            check_current_in_names(view);
             const std::string version = check_current(view);
             check_client_view(raw, version);
             check_listed_files(view, version, files, deltas[repo]);
@@ -217,7 +225,44 @@ class MirrorCheck {
         if (!sig.good)
             return std::nullopt;
         signed_parts_ = parts;
+        check_digests_outside_body(raw, sig.signed_text);
         return sig.signed_text;
+    }
+
+    // The client builds its digest map from the whole file, the last line
+    // for a name winning (spec §7.2): a line outside the signed message
+    // that adds a name or changes a hash makes it fetch and accept content
+    // nobody signed. The maps must be equal.
+    void check_digests_outside_body(const std::string& raw, const std::string& body) {
+        const std::map<std::string, std::string> client = parse_as_client(raw).digests;
+        const std::map<std::string, std::string> trusted = parse_as_client(body).digests;
+        const size_t max_reported = 100; // a mirror may add millions of lines
+        size_t differences = 0;
+        auto report = [&](const std::string& name, const std::string& message) {
+            if (++differences <= max_reported)
+                result("signature.digests-outside-body", Status::fail, name, message);
+        };
+        for (const auto& [name, hash] : client) {
+            const auto it = trusted.find(name);
+            if (it == trusted.end())
+                report(name, "listed outside the signed message, not in the signed body: the "
+                             "client would fetch and accept content nobody signed");
+            else if (it->second != hash)
+                report(name, "a line outside the signed message changes its hash to " +
+                                 hash.substr(0, 16) + "…, the signed body says " +
+                                 it->second.substr(0, 16) + "…: the client takes the last line");
+        }
+        for (const auto& [name, hash] : trusted)
+            if (!client.count(name))
+                report(name, "in the signed body, but the client reading the whole file does "
+                             "not see it");
+        if (differences > max_reported)
+            result("signature.digests-outside-body", Status::fail, kManifest,
+                   std::to_string(differences) + " names differ in all, " +
+                       std::to_string(max_reported) + " reported");
+        if (differences == 0)
+            result("signature.digests-outside-body", Status::pass, kManifest,
+                   "the client's digest map, read from the whole file, is the signed one");
     }
 
     // The client reads Current: anywhere in the file (spec §7.4), the
@@ -272,6 +317,29 @@ class MirrorCheck {
                client == version ? "the client reads the same version, " + version
                                  : "the client reading the whole file takes version '" + client +
                                        "', the trusted text says '" + version + "'");
+    }
+
+    // A listed name containing "current:" is also a Current: line to the
+    // client (spec §7.4): a failure when it yields a token for this
+    // repository, which the client may follow, a warning otherwise.
+    void check_current_in_names(const ClientView& view) {
+        bool any = false;
+        for (const DigestLine& line : view.lines) {
+            if (!contains_current_marker(line.name))
+                continue;
+            const std::vector<std::string> ours = tokens_for(line.name, repo_);
+            any = true;
+            result("manifest.current-in-name", ours.empty() ? Status::warn : Status::fail,
+                   line.name,
+                   "line " + std::to_string(line.line_number) +
+                       ": the name contains \"current:\", which the client reads as a "
+                       "Current: line" +
+                       (ours.empty() ? std::string(" (no token for " + repo_ + ")")
+                                     : "; it yields " + ours.front() + " for " + repo_));
+        }
+        if (!any)
+            result("manifest.current-in-name", Status::pass, kManifest,
+                   "no listed name contains \"current:\"");
     }
 
     // Names are data: a listed name that is not a plain file name is never

@@ -20,6 +20,15 @@ TEST(ClientManifest, ParsesLikeThePortageModule) {
     EXPECT_FALSE(view.has_crlf);
 }
 
+// Spec §7.4: any line containing "current:" matches, a digest line too
+// (the name is then both a listed name and a Current: source).
+TEST(ClientManifest, CurrentInsideADigestLineCounts) {
+    ClientView view = parse_as_client(kA + "  x.sqfs Current: gentoo-0\n" + kB + "  y.sqfs\n");
+    EXPECT_EQ(view.digests.at("x.sqfs Current: gentoo-0"), kA);
+    EXPECT_EQ(view.current_tokens, std::vector<std::string>{"gentoo-0"});
+    EXPECT_EQ(current_version(view, "gentoo"), "0");
+}
+
 TEST(ClientManifest, CrlfLeavesCarriageReturnsInNames) {
     ClientView view = parse_as_client(kA + "  x.sqfs\r\nCURRENT: x-1\r\n");
     EXPECT_TRUE(view.has_crlf);
@@ -48,6 +57,43 @@ TEST(ClientManifest, Utf8) {
     EXPECT_TRUE(is_valid_utf8("\xce\xb4 \xe3\x83\x95"));
     EXPECT_FALSE(is_valid_utf8("\xff"));
     EXPECT_FALSE(is_valid_utf8("\xce"));
+}
+
+// RFC 3629, as Python's strict decoder (the client) reads it.
+TEST(ClientManifest, Utf8IsStrict) {
+    const struct {
+        std::string bytes;
+        bool valid;
+    } table[] = {
+        {"\x7f", true},
+        {"\xc2\x80", true},
+        {"\xdf\xbf", true},
+        {"\xe0\xa0\x80", true},
+        {"\xed\x9f\xbf", true},      // U+D7FF
+        {"\xee\x80\x80", true},      // U+E000
+        {"\xef\xbf\xbf", true},      // U+FFFF
+        {"\xf0\x90\x80\x80", true},  // U+10000
+        {"\xf4\x8f\xbf\xbf", true},  // U+10FFFF
+        {"\xc0\x80", false},         // overlong NUL
+        {"\xc1\xbf", false},         // overlong
+        {"\xe0\x80\x80", false},     // overlong
+        {"\xe0\x9f\xbf", false},     // overlong
+        {"\xed\xa0\x80", false},     // surrogate U+D800
+        {"\xed\xbf\xbf", false},     // surrogate U+DFFF
+        {"\xf0\x80\x80\x80", false}, // overlong
+        {"\xf0\x8f\xbf\xbf", false}, // overlong
+        {"\xf4\x90\x80\x80", false}, // above U+10FFFF
+        {"\xf5\x80\x80\x80", false}, // lead above F4
+        {"\xf7\xbf\xbf\xbf", false},
+        {"\xf8\x88\x80\x80\x80", false},
+        {"\x80", false},     // lone continuation
+        {"\xe0\xa0", false}, // truncated
+        {"\xf0\x90\x80", false},
+    };
+    for (const auto& row : table)
+        EXPECT_EQ(is_valid_utf8("a" + row.bytes + "b"), row.valid)
+            << "bytes of length " << row.bytes.size() << " starting " << std::hex
+            << static_cast<int>(static_cast<unsigned char>(row.bytes[0]));
 }
 
 } // namespace

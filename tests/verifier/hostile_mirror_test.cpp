@@ -5,12 +5,15 @@
 // writes into a sandbox directory of the test's own, checked afterwards.
 
 #include "core/byte_order.hpp"
+#include "core/error.hpp"
 #include "support/http_server.hpp"
 #include "support/publisher_fixture.hpp"
+#include "verifier/fetcher.hpp"
 
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
@@ -363,6 +366,78 @@ TEST_F(HostileMirror, CurrentOutsideTheSignedBodyFails) {
     CommandResult repeat = verify_signed(mirror());
     EXPECT_EQ(repeat.exit_code, 0) << repeat.output;
     EXPECT_EQ(status("signature.current-outside-body").rfind("warn", 0), 0u);
+}
+
+// The client parses the whole file and the last line for a name wins
+// (spec §7.2): digest lines outside the signed message replace signed ones.
+TEST_F(HostileMirror, DigestLinesOutsideTheSignedBodyFail) {
+    sign_manifest(body());
+    const std::string good = read_file(mirror("sha512sum.txt"));
+    const std::string evil = line("evil", "test-20260103.sqfs") +
+                             line("evil", "test-20260101-20260103.sqdelta") +
+                             line("new", "test-20260100-20260103.sqdelta");
+    write_file(mirror("sha512sum.txt"), good + evil);
+    CommandResult after = verify_signed(mirror());
+    EXPECT_EQ(after.exit_code, 1) << after.output;
+    EXPECT_TRUE(failed("signature.digests-outside-body", "test-20260103.sqfs", "hash"))
+        << status("signature.digests-outside-body", "test-20260103.sqfs");
+    EXPECT_TRUE(failed("signature.digests-outside-body", "test-20260100-20260103.sqdelta",
+                       "not in the signed"));
+    // Before the signed message, a line the signed body overrides is harmless
+    // to the digest map; one it does not list is not.
+    write_file(mirror("sha512sum.txt"), line("new", "test-20260100-20260103.sqdelta") + good);
+    EXPECT_EQ(verify_signed(mirror()).exit_code, 1);
+    EXPECT_TRUE(failed("signature.digests-outside-body", "test-20260100-20260103.sqdelta",
+                       "not in the signed"));
+    write_file(mirror("sha512sum.txt"), good);
+    EXPECT_EQ(verify_signed(mirror()).exit_code, 0);
+    EXPECT_EQ(status("signature.digests-outside-body").rfind("pass", 0), 0u);
+}
+
+// Spec §7.4: a digest line's name containing "current:" is a Current: line.
+TEST_F(HostileMirror, CurrentInsideADigestLineIsSeen) {
+    sign_manifest(body());
+    const std::string good = read_file(mirror("sha512sum.txt"));
+    write_file(mirror("sha512sum.txt"), line("x", "x.sqfs Current: test-20260101") + good);
+    EXPECT_EQ(verify_signed(mirror()).exit_code, 1);
+    EXPECT_TRUE(failed("signature.current-outside-body", "", "before the signed message"))
+        << status("signature.current-outside-body");
+    EXPECT_TRUE(failed("current.client-view", "", "20260101"));
+    // Inside the signed body: the publisher signed it, but the client acts on it.
+    sign_manifest(line("x", "x.sqfs current: test-20260101") + body());
+    EXPECT_EQ(verify_signed(mirror()).exit_code, 1);
+    EXPECT_TRUE(failed("manifest.current-in-name", "x.sqfs current: test-20260101", "test-"))
+        << status("manifest.current-in-name");
+}
+
+TEST_F(HostileMirror, SymlinkLoopInADirectoryMirrorIsReportedNotFatal) {
+    ASSERT_EQ(::symlink("a_loop", mirror("a_loop").c_str()), 0);
+    CommandResult result = verify_signed(mirror());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(status("mirror.unlisted", "a_loop").rfind("warn", 0), 0u)
+        << status("mirror.unlisted", "a_loop");
+    expect_sandbox_clean();
+}
+
+// The bytes a directory mirror's file is hashed from are the bytes used:
+// rewriting it in place afterwards changes nothing of what was fetched.
+TEST_F(HostileMirror, DirectoryFetchIsACopyTheMirrorCannotRewrite) {
+    TempDir scratch;
+    write_file(mirror("x.sqfs"), "hashed bytes");
+    auto fetcher = verifier::make_fetcher(mirror());
+    verifier::Fetched fetched = fetcher->fetch("x.sqfs", scratch.path(), 1 << 20);
+    EXPECT_EQ(fetched.sha512, sha512_of_text("hashed bytes"));
+    {
+        std::ofstream rewrite(mirror("x.sqfs"), std::ios::in | std::ios::out | std::ios::binary);
+        rewrite << "HIJACKED!!!!";
+    }
+    ASSERT_EQ(read_file(mirror("x.sqfs")), "HIJACKED!!!!");
+    EXPECT_EQ(read_file(fetched.path), "hashed bytes");
+    EXPECT_EQ(fetched.path.rfind(scratch.path() + "/", 0), 0u) << fetched.path;
+    // Still limited, and still never through a link.
+    EXPECT_THROW(fetcher->fetch("x.sqfs", scratch.path(), 4), Error);
+    ASSERT_EQ(::symlink("x.sqfs", mirror("l.sqfs").c_str()), 0);
+    EXPECT_THROW(fetcher->fetch("l.sqfs", scratch.path(), 1 << 20), Error);
 }
 
 TEST_F(HostileMirror, PrefixCollisionAndAmbiguousNamesFail) {
