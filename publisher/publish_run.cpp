@@ -68,6 +68,7 @@ class PublishRun {
         if (config_.signing)
             check_signing_key(*config_.signing);
         check_mirror_sharing(config_, mirror_);
+        claim_directory_roles(config_);
         Archive archive(config_.archive_dir, config_.repo, config_.archive, config_.jobs);
         staging_root_ = mirror_.staging_root(config_.state_dir, config_.repo);
         recover_interrupted_run(
@@ -457,6 +458,7 @@ class PublishRun {
 } // namespace
 
 PublishOutcome publish(const config::PublisherConfig& config, const PublishOptions& options) {
+    check_directory_roles(config); // before anything is created
     fs::create_directories(config.state_dir);
     return PublishRun(config, options).run();
 }

@@ -100,6 +100,7 @@ std::string describe(const RepairAction& action) {
 }
 
 RepairPlan plan_repair(const config::PublisherConfig& config) {
+    check_directory_roles(config);
     Mirror mirror(config.mirror_dir);
     PublisherState state(config.state_dir);
     Archive archive(config.archive_dir, config.repo, config.archive, config.jobs);
@@ -115,6 +116,7 @@ RepairPlan repair_locked(const config::PublisherConfig& config) {
     if (config.signing)
         check_signing_key(*config.signing);
     check_mirror_sharing(config, mirror);
+    claim_directory_roles(config);
     PublisherState state(config.state_dir);
     Archive archive(config.archive_dir, config.repo, config.archive, config.jobs);
     const std::string staging_root = mirror.staging_root(config.state_dir, config.repo);
@@ -190,6 +192,7 @@ RepairPlan repair_locked(const config::PublisherConfig& config) {
 } // namespace
 
 RepairPlan repair(const config::PublisherConfig& config) {
+    check_directory_roles(config); // before anything is created
     fs::create_directories(config.state_dir);
     try {
         return repair_locked(config);

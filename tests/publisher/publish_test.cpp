@@ -108,7 +108,8 @@ TEST(Publish, ReverseDeltaArchive) {
         ASSERT_EQ(f.publish(day).exit_code, 0);
     // Only the newest image is kept whole; older ones as reverse deltas.
     EXPECT_EQ(list_dir(f.path("archive")),
-              (std::vector<std::string>{"index.json", "test-20260102-20260101.sqdelta",
+              (std::vector<std::string>{".squashpub-archive", "index.json",
+                                        "test-20260102-20260101.sqdelta",
                                         "test-20260103-20260102.sqdelta",
                                         "test-20260104-20260103.sqdelta", "test-20260104.sqfs"}));
     // The published deltas rebuild day 4 from each day's image, which
@@ -149,8 +150,8 @@ TEST(Publish, ForcedRepublishKeepsTheReverseDeltaChain) {
     CommandResult forced = f.publish(3, {"--version", "20260102", "--force"});
     ASSERT_EQ(forced.exit_code, 0) << forced.output;
     EXPECT_EQ(list_dir(f.path("archive")),
-              (std::vector<std::string>{"index.json", "test-20260102-20260101.sqdelta",
-                                        "test-20260102.sqfs"}));
+              (std::vector<std::string>{".squashpub-archive", "index.json",
+                                        "test-20260102-20260101.sqdelta", "test-20260102.sqfs"}));
     CommandResult next = f.publish(4);
     ASSERT_EQ(next.exit_code, 0) << next.output;
     EXPECT_TRUE(exists(f.path("mirror/test-20260101-20260104.sqdelta")));

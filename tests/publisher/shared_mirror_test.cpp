@@ -4,6 +4,7 @@
 
 #include "support/publisher_fixture.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -247,6 +248,168 @@ TEST(SharedMirror, OneManifestHasOneSigningKey) {
     EXPECT_FALSE(exists(f.path("archive-overlay/index.json")));
     // The repository's own key may of course sign again.
     EXPECT_EQ(f.publish_repo("gentoo", 2).exit_code, 0);
+}
+
+// Every file and directory below `dir` (hidden ones too) with the SHA-512
+// of each file: "unchanged" means not one byte or name.
+std::string tree_fingerprint(const std::string& dir) {
+    if (!exists(dir))
+        return "(absent)";
+    std::string text;
+    std::vector<std::string> lines;
+    for (const auto& item : fs::recursive_directory_iterator(dir)) {
+        const std::string name = fs::relative(item.path(), dir).string();
+        lines.push_back(item.is_regular_file() ? name + " " + sha512(item.path()) : name + "/");
+    }
+    std::sort(lines.begin(), lines.end());
+    for (const std::string& line : lines)
+        text += line + "\n";
+    return text;
+}
+
+// Repository gentoo ("K") published once, with its mirror, archive and state.
+struct PublishedK {
+    PublisherFixture f{2};
+    std::string mirror, archive, state;
+    PublishedK() {
+        f.config_for("gentoo");
+        CommandResult first = f.publish_repo("gentoo", 1);
+        EXPECT_EQ(first.exit_code, 0) << first.output;
+        mirror = tree_fingerprint(f.path("mirror"));
+        archive = tree_fingerprint(f.path("archive-gentoo"));
+        state = tree_fingerprint(f.path("state-gentoo"));
+    }
+    // Publishes repository `repo` with the given directories, expects the
+    // refusal (exit 2, naming the directory, the key and what was found)
+    // and that nothing changed anywhere.
+    void expect_refused(const std::string& repo, const nlohmann::json& dirs, const std::string& dir,
+                        const std::string& key, const std::string& found) {
+        SCOPED_TRACE(repo + " " + dirs.dump());
+        f.config_for(repo, dirs);
+        CommandResult refused = f.publish_repo(repo, 2);
+        EXPECT_EQ(refused.exit_code, 2) << refused.output;
+        EXPECT_NE(refused.output.find(dir + ": " + key + " of "), std::string::npos)
+            << refused.output;
+        EXPECT_NE(refused.output.find(found), std::string::npos) << refused.output;
+        EXPECT_EQ(tree_fingerprint(f.path("mirror")), mirror);
+        EXPECT_EQ(tree_fingerprint(f.path("archive-gentoo")), archive);
+        EXPECT_EQ(tree_fingerprint(f.path("state-gentoo")), state);
+        for (const auto& item : dirs.items()) { // its own other directories: not created
+            const std::string path = item.value().get<std::string>();
+            EXPECT_TRUE(path == dir || !exists(path)) << item.key();
+        }
+        // repair refuses it the same way.
+        CommandResult repair =
+            run({SQUASHPUB_BINARY, "repair", "--config", f.path("publisher-" + repo + ".json")});
+        EXPECT_EQ(repair.exit_code, 2) << repair.output;
+        EXPECT_EQ(tree_fingerprint(f.path("mirror")), mirror);
+        EXPECT_EQ(tree_fingerprint(f.path("archive-gentoo")), archive);
+    }
+};
+
+TEST(DirectoryRoles, AnArchiveDirThatIsAnotherConfigsMirrorIsRefused) {
+    PublishedK k;
+    k.expect_refused("overlay",
+                     {{"mirror_dir", k.f.path("mirror-y")},
+                      {"archive_dir", k.f.path("mirror")},
+                      {"state_dir", k.f.path("state-y")}},
+                     k.f.path("mirror"), "archive_dir", "holds sha512sum.txt");
+}
+
+TEST(DirectoryRoles, AMirrorDirThatIsAnotherConfigsArchiveIsRefused) {
+    PublishedK k;
+    k.expect_refused("overlay",
+                     {{"mirror_dir", k.f.path("archive-gentoo")},
+                      {"archive_dir", k.f.path("archive-x")},
+                      {"state_dir", k.f.path("state-x")}},
+                     k.f.path("archive-gentoo"), "mirror_dir",
+                     ".squashpub-archive (the archive_dir of repository 'gentoo')");
+    // The same repository's other config too: its mirror is not its archive.
+    k.expect_refused("gentoo",
+                     {{"mirror_dir", k.f.path("archive-gentoo")},
+                      {"archive_dir", k.f.path("archive-x")},
+                      {"state_dir", k.f.path("state-x")}},
+                     k.f.path("archive-gentoo"), "mirror_dir", ".squashpub-archive");
+}
+
+TEST(DirectoryRoles, CrossedStateDirsAreRefused) {
+    PublishedK k;
+    k.expect_refused("overlay",
+                     {{"mirror_dir", k.f.path("mirror-y")},
+                      {"archive_dir", k.f.path("archive-y")},
+                      {"state_dir", k.f.path("mirror")}},
+                     k.f.path("mirror"), "state_dir", "holds sha512sum.txt");
+    k.expect_refused("overlay",
+                     {{"mirror_dir", k.f.path("mirror-y")},
+                      {"archive_dir", k.f.path("archive-y")},
+                      {"state_dir", k.f.path("archive-gentoo")}},
+                     k.f.path("archive-gentoo"), "state_dir", ".squashpub-archive");
+    k.expect_refused("overlay",
+                     {{"mirror_dir", k.f.path("mirror-y")},
+                      {"archive_dir", k.f.path("state-gentoo")},
+                      {"state_dir", k.f.path("state-y")}},
+                     k.f.path("state-gentoo"), "archive_dir",
+                     ".squashpub-state (the state_dir of repository 'gentoo')");
+    k.expect_refused("overlay",
+                     {{"mirror_dir", k.f.path("state-gentoo")},
+                      {"archive_dir", k.f.path("archive-y")},
+                      {"state_dir", k.f.path("state-y")}},
+                     k.f.path("state-gentoo"), "mirror_dir", ".squashpub-state");
+}
+
+TEST(DirectoryRoles, TwoRepositoriesCannotShareAnArchiveOrAStateDir) {
+    PublishedK k;
+    k.expect_refused("overlay", {{"archive_dir", k.f.path("archive-gentoo")}},
+                     k.f.path("archive-gentoo"), "archive_dir",
+                     ".squashpub-archive naming repository 'gentoo'; archives are per repository");
+    k.expect_refused("overlay", {{"state_dir", k.f.path("state-gentoo")}}, k.f.path("state-gentoo"),
+                     "state_dir",
+                     ".squashpub-state naming repository 'gentoo'; state directories are per");
+}
+
+TEST(DirectoryRoles, DeploymentsWithoutMarkersAreAdoptedWhenConsistent) {
+    PublishedK k;
+    // As published before the markers existed.
+    fs::remove(k.f.path("archive-gentoo/.squashpub-archive"));
+    fs::remove(k.f.path("state-gentoo/.squashpub-state"));
+    k.archive = tree_fingerprint(k.f.path("archive-gentoo"));
+    k.state = tree_fingerprint(k.f.path("state-gentoo"));
+    // Recognised by content: another repository's index and manifests.
+    k.expect_refused("overlay", {{"archive_dir", k.f.path("archive-gentoo")}},
+                     k.f.path("archive-gentoo"), "archive_dir",
+                     "index.json of repository 'gentoo'; archives are per repository");
+    k.expect_refused("overlay", {{"state_dir", k.f.path("state-gentoo")}}, k.f.path("state-gentoo"),
+                     "state_dir", "manifests/ of repository 'gentoo'; state directories are per");
+    k.expect_refused("overlay",
+                     {{"mirror_dir", k.f.path("archive-gentoo")},
+                      {"archive_dir", k.f.path("archive-x")},
+                      {"state_dir", k.f.path("state-x")}},
+                     k.f.path("archive-gentoo"), "mirror_dir",
+                     "index.json (the archive index of repository 'gentoo')");
+    // Its own repository adopts them and marks them.
+    CommandResult adopted = k.f.publish_repo("gentoo", 2);
+    ASSERT_EQ(adopted.exit_code, 0) << adopted.output;
+    EXPECT_NE(read_file(k.f.path("archive-gentoo/.squashpub-archive")).find("\"gentoo\""),
+              std::string::npos);
+    EXPECT_TRUE(exists(k.f.path("state-gentoo/.squashpub-state")));
+    EXPECT_FALSE(exists(k.f.path("mirror/.squashpub-mirror"))); // nothing extra is served
+    EXPECT_EQ(check_mirror(k.f.expect_repo("gentoo")), "");
+}
+
+TEST(DirectoryRoles, AFreshDirectoryClaimedAsAnArchiveIsNoMirrorLater) {
+    PublisherFixture f(1);
+    // Y takes a still empty directory as its archive; K's config then names
+    // it as its mirror.
+    f.config_for("overlay", {{"archive_dir", f.path("mirror")}, {"mirror_dir", f.path("m-y")}});
+    ASSERT_EQ(f.publish_repo("overlay", 1).exit_code, 0);
+    f.config_for("gentoo");
+    const std::string before = tree_fingerprint(f.path("mirror"));
+    CommandResult refused = f.publish_repo("gentoo", 1);
+    EXPECT_EQ(refused.exit_code, 2) << refused.output;
+    EXPECT_NE(refused.output.find(f.path("mirror") + ": mirror_dir of "), std::string::npos)
+        << refused.output;
+    EXPECT_EQ(tree_fingerprint(f.path("mirror")), before);
+    EXPECT_FALSE(exists(f.path("archive-gentoo")));
 }
 
 } // namespace
