@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "publisher/archive.hpp"
+#include "publisher/directory_roles.hpp"
 #include "publisher/mirror.hpp"
 #include "publisher/repair.hpp"
 #include "publisher/shared_manifest.hpp"
@@ -45,6 +46,9 @@ int run_status(const Args& args) {
     apply_common_options(options);
     options.expect_positionals(0, "squashpub status --config FILE");
     const config::PublisherConfig config = load_config_option(options);
+    // Before PublisherState and Mirror create their directories: a config
+    // crossed with another one's directories is refused with nothing made.
+    publisher::check_directory_roles(config);
 
     publisher::PublisherState state(config.state_dir);
     publisher::Mirror mirror(config.mirror_dir);

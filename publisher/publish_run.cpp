@@ -9,6 +9,7 @@
 #include "generator/image_writer.hpp"
 #include "publisher/archive.hpp"
 #include "publisher/crash_point.hpp"
+#include "publisher/directory_roles.hpp"
 #include "publisher/disk_space.hpp"
 #include "publisher/lock.hpp"
 #include "publisher/mirror.hpp"

@@ -6,6 +6,7 @@
 #include "core/sha512.hpp"
 #include "generator/delta_encoder.hpp"
 #include "publisher/archive.hpp"
+#include "publisher/directory_roles.hpp"
 #include "publisher/disk_space.hpp"
 #include "publisher/lock.hpp"
 #include "publisher/mirror.hpp"

@@ -302,8 +302,16 @@ struct PublishedK {
         CommandResult repair =
             run({SQUASHPUB_BINARY, "repair", "--config", f.path("publisher-" + repo + ".json")});
         EXPECT_EQ(repair.exit_code, 2) << repair.output;
+        // status too, before it opens (and would create) any directory.
+        CommandResult status =
+            run({SQUASHPUB_BINARY, "status", "--config", f.path("publisher-" + repo + ".json")});
+        EXPECT_EQ(status.exit_code, 2) << status.output;
         EXPECT_EQ(tree_fingerprint(f.path("mirror")), mirror);
         EXPECT_EQ(tree_fingerprint(f.path("archive-gentoo")), archive);
+        for (const auto& item : dirs.items()) {
+            const std::string path = item.value().get<std::string>();
+            EXPECT_TRUE(path == dir || !exists(path)) << item.key() << " after repair and status";
+        }
     }
 };
 
