@@ -2,7 +2,7 @@
 #include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "generator/delta_encoder.hpp"
+#include "generator/delta/delta_encoder.hpp"
 
 #include <cerrno>
 #include <cstdio>

@@ -3,9 +3,9 @@
 #include "config/image_config.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "generator/directory_source.hpp"
-#include "generator/git_source.hpp"
-#include "generator/image_writer.hpp"
+#include "generator/image/image_writer.hpp"
+#include "generator/source/directory_source.hpp"
+#include "generator/source/git_source.hpp"
 
 #include <cstdio>
 #include <memory>

@@ -5,7 +5,7 @@
 #include "core/log.hpp"
 #include "core/parallel.hpp"
 #include "core/sha512.hpp"
-#include "generator/delta_encoder.hpp"
+#include "generator/delta/delta_encoder.hpp"
 #include "verifier/applier.hpp"
 
 #include <filesystem>

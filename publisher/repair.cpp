@@ -4,7 +4,7 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/sha512.hpp"
-#include "generator/delta_encoder.hpp"
+#include "generator/delta/delta_encoder.hpp"
 #include "publisher/archive.hpp"
 #include "publisher/directory_roles.hpp"
 #include "publisher/disk_space.hpp"

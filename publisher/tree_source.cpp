@@ -2,8 +2,8 @@
 
 #include "core/error.hpp"
 #include "core/names.hpp"
-#include "generator/directory_source.hpp"
-#include "generator/git_source.hpp"
+#include "generator/source/directory_source.hpp"
+#include "generator/source/git_source.hpp"
 
 #include <ctime>
 

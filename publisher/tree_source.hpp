@@ -3,7 +3,7 @@
 // revision) and derives the version name from it.
 
 #include "config/publisher_config.hpp"
-#include "generator/tree.hpp"
+#include "generator/source/tree.hpp"
 
 #include <memory>
 #include <optional>

@@ -1,6 +1,6 @@
 // libFuzzer target: the SquashFS image scanner (every compressed region).
 #include "core/error.hpp"
-#include "generator/image_scan.hpp"
+#include "generator/delta/image_scan.hpp"
 
 #include <cstddef>
 #include <cstdint>

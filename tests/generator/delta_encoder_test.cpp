@@ -1,7 +1,7 @@
 // Deltas between synthetic images, applied with the independent applier
 // (`squashpub apply`, in verifier/) and compared by SHA-512.
 
-#include "generator/delta_encoder.hpp"
+#include "generator/delta/delta_encoder.hpp"
 
 #include "core/error.hpp"
 #include "core/files.hpp"

@@ -1,4 +1,4 @@
-#include "generator/exclude.hpp"
+#include "generator/source/exclude.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "generator/image_scan.hpp"
+#include "generator/delta/image_scan.hpp"
 
 #include "core/error.hpp"
 #include "core/files.hpp"

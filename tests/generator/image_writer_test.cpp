@@ -1,12 +1,12 @@
 // Images of synthetic trees holding everything a repository can hold, read
 // back with the standard tools (unsquashfs, sqfs2tar).
 
-#include "generator/image_writer.hpp"
+#include "generator/image/image_writer.hpp"
 
 #include "core/error.hpp"
 #include "core/files.hpp"
-#include "generator/directory_source.hpp"
-#include "generator/git_source.hpp"
+#include "generator/source/directory_source.hpp"
+#include "generator/source/git_source.hpp"
 #include "support/test_support.hpp"
 
 #include <filesystem>

@@ -5,7 +5,7 @@
 #include "core/block_codec.hpp"
 #include "core/files.hpp"
 #include "core/sha512.hpp"
-#include "generator/image_scan.hpp"
+#include "generator/delta/image_scan.hpp"
 #include "support/test_support.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "generator/read_ahead.hpp"
+#include "generator/source/read_ahead.hpp"
 
 #include <gtest/gtest.h>
 

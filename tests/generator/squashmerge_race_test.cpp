@@ -2,7 +2,7 @@
 // stock squashmerge's two worker loops (decompress_blocks, compress_blocks
 // in its src/squashmerge.c), and the padding that enforces it.
 
-#include "generator/squashmerge_race.hpp"
+#include "generator/delta/squashmerge_race.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,8 @@
 #include "config/image_config.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
-#include "generator/fragment_packer.hpp"
-#include "generator/previous_image.hpp"
+#include "generator/image/fragment_packer.hpp"
+#include "generator/image/previous_image.hpp"
 #include "support/test_support.hpp"
 #include "verifier/image_walk.hpp"
 

@@ -1,0 +1,62 @@
+#pragma once
+// Reads files ahead of a sequential reader on worker threads: a tree
+// source whose reads cost CPU (a git revision: inflating, delta-resolving
+// and filtering blobs) would otherwise do it all on the image writer's
+// thread. Files are read in tree order, the order both image writers
+// consume them; at most window_bytes are held ahead. A request the
+// workers have not reached, or one already passed (a second read), gets
+// nothing: the caller then reads the file itself, so order mismatches
+// only cost speed.
+
+#include "generator/source/tree.hpp"
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace squashpub::generator {
+
+class ReadAhead {
+  public:
+    // Reads one file's whole content; each worker gets its own (libgit2
+    // handles must not be shared between threads).
+    using FileReader = std::function<std::string(const Node&)>;
+
+    ReadAhead(const Node& root, unsigned threads, uint64_t window_bytes,
+              const std::function<FileReader()>& make_reader);
+    ~ReadAhead();
+    ReadAhead(const ReadAhead&) = delete;
+    ReadAhead& operator=(const ReadAhead&) = delete;
+
+    // The file's content if read ahead, waiting for it if a worker is on it.
+    std::optional<std::string> take(const Node& file);
+
+  private:
+    void work(const FileReader& read);
+    bool can_claim() const;
+    void drop_ready_below(size_t index);
+
+    std::vector<const Node*> order_;
+    std::unordered_map<const Node*, size_t> index_;
+    uint64_t window_bytes_;
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    size_t next_claim_ = 0; // the next file a worker reads
+    size_t consumed_ = 0;   // files below were taken or passed over
+    uint64_t held_bytes_ = 0;
+    std::set<size_t> in_flight_;
+    std::map<size_t, std::string> ready_;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
+} // namespace squashpub::generator
