@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,6 +51,15 @@ void write_file(const std::string& path, const std::string& content) {
 
 std::string read_file(const std::string& path) {
     return read_whole_file(path);
+}
+
+std::string report_check(const std::string& report_path, const std::string& id,
+                         const std::string& file) {
+    nlohmann::json report = nlohmann::json::parse(read_whole_file(report_path));
+    for (const auto& check : report["checks"])
+        if (check["id"] == id && (file.empty() || check["file"] == file))
+            return check["status"].get<std::string>() + ": " + check["message"].get<std::string>();
+    return "(no such check)";
 }
 
 bool exists(const std::string& path) {

@@ -27,6 +27,10 @@ std::string sha512(const std::string& path);
 uint64_t file_size(const std::string& path);
 // Names of the entries in a directory, sorted.
 std::vector<std::string> list_dir(const std::string& path);
+// "status: message" of the first check with this id (and file, if given)
+// in a `squashpub verify --report` JSON file; "(no such check)" if none.
+std::string report_check(const std::string& report_path, const std::string& id,
+                         const std::string& file = "");
 
 // The bare clone of the bundled GURU data, or "" when the bundle is absent.
 std::string guru_repository();

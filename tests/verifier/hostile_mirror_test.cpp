@@ -95,12 +95,7 @@ class HostileMirror : public ::testing::Test {
 
     // "status: message" of the first check with this id (and file).
     std::string status(const std::string& id, const std::string& file = "") {
-        nlohmann::json report = nlohmann::json::parse(read_file(f_.path("report.json")));
-        for (const auto& check : report["checks"])
-            if (check["id"] == id && (file.empty() || check["file"] == file))
-                return check["status"].get<std::string>() + ": " +
-                       check["message"].get<std::string>();
-        return "(no such check)";
+        return test::report_check(f_.path("report.json"), id, file);
     }
     bool failed(const std::string& id, const std::string& file, const std::string& words) {
         const std::string s = status(id, file);

@@ -41,12 +41,7 @@ class Verify : public ::testing::Test {
 
     // Status of the first check with this id (and file, if given).
     std::string status(const std::string& id, const std::string& file = "") {
-        nlohmann::json report = nlohmann::json::parse(read_file(f_.path("report.json")));
-        for (const auto& check : report["checks"])
-            if (check["id"] == id && (file.empty() || check["file"] == file))
-                return check["status"].get<std::string>() + ": " +
-                       check["message"].get<std::string>();
-        return "(no such check)";
+        return test::report_check(f_.path("report.json"), id, file);
     }
 
     std::string mirror(const std::string& name = "") const {
