@@ -47,8 +47,9 @@ class AcceptedState {
 };
 
 // The key a source is remembered under: a directory as its absolute,
-// lexically normal path (symlinks kept: the name is the mirror); an http(s) URL with scheme and
-// host in lower case, without credentials, default port or trailing '/'.
+// lexically normal path (symlinks kept: the name is the mirror); an
+// http(s) URL with scheme and host in lower case, without credentials,
+// default port or trailing '/'.
 std::string mirror_key(const std::string& source);
 
 // Why accepting `date` after `last` would be a rollback; "" when it is not.
