@@ -7,6 +7,7 @@
 #include "support/test_support.hpp"
 #include "verifier/accepted_state.hpp"
 #include "verifier/freshness.hpp"
+#include "verifier/freshness_check.hpp"
 
 #include <gtest/gtest.h>
 
@@ -178,6 +179,72 @@ TEST(MirrorKey, NormalisesUrlsAndDirectories) {
     EXPECT_EQ(mirror_key(dir.file("m") + "/"), dir.path() + "/m");
     EXPECT_EQ(mirror_key(dir.file("x/../m")), dir.path() + "/m");
     EXPECT_EQ(mirror_key(dir.file("m") + "/./"), mirror_key(dir.file("m")));
+}
+
+// The run-level part: what is recorded, and when not. The manifests here are
+// texts standing for verified bodies (the signature is mirror_verifier's).
+class FreshnessRun : public ::testing::Test {
+  protected:
+    std::string state() const { return dir_.file("state.json"); }
+    std::string body(std::chrono::seconds age, int day) const {
+        return "Date: " + format_utc(utc_now() - age) + "\nCurrent: test-2026010" +
+               std::to_string(day) + "\n";
+    }
+    // One run: the manifest, one repository, then the record.
+    Report run(const std::string& text, int day, bool other_failure = false) {
+        Report report;
+        FreshnessCheck check("/srv/mirror", {std::nullopt, state()});
+        check.check_manifest(&text, report);
+        check.check_repo("test", "2026010" + std::to_string(day), report);
+        if (other_failure)
+            report.add({"file.hash", "test", Status::fail, "test-20260103.sqfs", "tampered"});
+        check.record(report);
+        return report;
+    }
+    static std::string status(const Report& report, const std::string& id) {
+        for (const CheckResult& result : report.results())
+            if (result.id == id)
+                return std::string(status_name(result.status)) + ": " + result.message;
+        return "(no such check)";
+    }
+    TempDir dir_;
+};
+
+TEST_F(FreshnessRun, RecordsOnlyAFullyPassingRun) {
+    EXPECT_EQ(status(run(body(2h, 2), 2), "state.update").rfind("pass", 0), 0u);
+    const std::string recorded = test::read_file(state());
+    // Another check failed: nothing recorded, though the state checks pass.
+    const Report failed = run(body(1h, 3), 3, true);
+    EXPECT_EQ(status(failed, "state.current").rfind("pass", 0), 0u);
+    EXPECT_EQ(status(failed, "state.update").rfind("skip", 0), 0u);
+    EXPECT_EQ(test::read_file(state()), recorded);
+    EXPECT_EQ(status(run(body(1h, 3), 3), "state.update").rfind("pass", 0), 0u);
+    EXPECT_EQ(AcceptedState::load(state()).find("/srv/mirror", "test")->current, "20260103");
+}
+
+TEST_F(FreshnessRun, ARunNeverMovesBackWhatAnotherRecordedMeanwhile) {
+    run(body(3h, 2), 2);
+    Report report;
+    FreshnessCheck slow("/srv/mirror", {std::nullopt, state()});
+    const std::string text = body(2h, 2);
+    slow.check_manifest(&text, report);
+    slow.check_repo("test", "20260102", report);
+    // Meanwhile another run accepts day 3.
+    EXPECT_EQ(status(run(body(1h, 3), 3), "state.update").rfind("pass", 0), 0u);
+    slow.record(report);
+    EXPECT_EQ(status(report, "state.update").rfind("warn: another run recorded a newer", 0), 0u)
+        << status(report, "state.update");
+    EXPECT_EQ(AcceptedState::load(state()).find("/srv/mirror", "test")->current, "20260103");
+}
+
+TEST_F(FreshnessRun, NoVerifiedTextFailsWhenFreshnessIsAsked) {
+    Report report;
+    FreshnessCheck check("/srv/mirror", {std::chrono::hours(24), std::nullopt});
+    check.check_manifest(nullptr, report);
+    EXPECT_EQ(status(report, "manifest.fresh").rfind("fail: no verified signature", 0), 0u);
+    Report plain;
+    FreshnessCheck(".", {}).check_manifest(nullptr, plain);
+    EXPECT_EQ(status(plain, "manifest.fresh").rfind("skip", 0), 0u);
 }
 
 } // namespace
