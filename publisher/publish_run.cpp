@@ -474,6 +474,8 @@ PublishOutcome publish(const config::PublisherConfig& config, const PublishOptio
         PublishOutcome outcome = PublishRun(config, options, metrics.facts()).run();
         metrics.finish(true);
         return outcome;
+    } catch (const LockedError&) {
+        throw; // another run is going: its own metrics will tell
     } catch (...) {
         metrics.finish(false);
         throw;

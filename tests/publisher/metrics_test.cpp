@@ -4,9 +4,12 @@
 #include "support/publisher_fixture.hpp"
 
 #include <chrono>
+#include <fcntl.h>
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -141,6 +144,23 @@ TEST(Metrics, FailedRunReportsThePhasesItFinished) {
     EXPECT_EQ(sample(m, "last_run_success"), 0);
     EXPECT_GT(sample(m, "last_run_phase_seconds", "phase=image"), 0);
     EXPECT_GT(sample(m, "image_bytes"), 0);
+}
+
+// The timer firing while a manual run goes on is not a failed night: the
+// run holding the lock writes the file when it ends.
+TEST(Metrics, ARunThatFindsTheLockTakenLeavesTheFileAlone) {
+    PublisherFixture f(1);
+    const std::string file = f.path("squashpub-test.prom");
+    f.config({{"metrics_file", file}});
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    const std::string before = read_file(file);
+    const int fd = ::open(f.path("state/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+    CommandResult locked = f.publish(1);
+    ::close(fd);
+    EXPECT_EQ(locked.exit_code, 4) << locked.output;
+    EXPECT_EQ(read_file(file), before);
 }
 
 TEST(Metrics, NoMetricsFileInThePublicMirror) {
