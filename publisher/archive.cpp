@@ -6,6 +6,7 @@
 #include "core/parallel.hpp"
 #include "core/sha512.hpp"
 #include "generator/delta/delta_encoder.hpp"
+#include "publisher/crash_point.hpp"
 #include "verifier/applier.hpp"
 
 #include <algorithm>
@@ -151,8 +152,10 @@ void Archive::store_as_reverse_delta(const std::string& version, const std::stri
     verifier::apply_delta(image_path(newer), delta, check, {scratch_dir, jobs_});
     verify(entry, check);
     fs::remove(check);
+    crash_point("archive-reverse-delta");
     entry.stored_as_delta = true;
     save();
+    crash_point("archive-reverse-delta-indexed");
     fs::remove(image_path(version));
 }
 
@@ -165,6 +168,7 @@ void Archive::drop_oldest(const std::string& version) {
                                  : image_path(version);
     versions_.erase(versions_.begin());
     save(); // the index first: a kill now leaves a leftover, never a dangling entry
+    crash_point("archive-drop-indexed");
     fs::remove(file);
 }
 

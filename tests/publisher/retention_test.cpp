@@ -7,6 +7,7 @@
 #include "publisher/retention.hpp"
 #include "support/publisher_fixture.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <iostream>
@@ -141,6 +142,46 @@ TEST(Retention, FortyNightsStayBounded) {
     EXPECT_NE(status.output.find("7 reverse deltas"), std::string::npos) << status.output;
     std::cout << status.output << read_file(f.path("squashpub.prom"));
 }
+
+// Killed at each step of retention (night 4 drops the oldest version and
+// turns the next into a reverse delta): the archive stays usable, and the
+// next night leaves exactly the policy's files.
+class RetentionCrashAfter : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RetentionCrashAfter, ArchiveStaysUsable) {
+    PublisherFixture f(5);
+    f.config({{"delta_window", 1},
+              {"archive_keep", {{"policy", "reverse-deltas"}, {"max_versions", 3}}},
+              {"signing", nullptr}});
+    for (int day = 1; day <= 3; ++day)
+        ASSERT_EQ(f.publish(day).exit_code, 0) << day;
+    CommandResult killed = f.publish(4, {}, {std::string("SQUASHPUB_CRASH_AFTER=") + GetParam()});
+    EXPECT_EQ(killed.exit_code, -1) << "expected death by SIGKILL: " << killed.output;
+    {
+        // Every version the index names comes back exactly.
+        publisher::Archive archive(f.path("archive"), "test", config::ArchiveMode::full, 1);
+        TempDir scratch;
+        for (const ArchivedVersion& entry : archive.versions())
+            archive.restore(entry.version, scratch.file(entry.version), scratch.path());
+    }
+    CommandResult next = f.publish(5);
+    ASSERT_EQ(next.exit_code, 0) << next.output;
+    // Window 2 (20260104, 20260105) in full, 20260103 a reverse delta.
+    std::vector<std::string> files = list_dir(f.path("archive"));
+    std::sort(files.begin(), files.end());
+    EXPECT_EQ(files, (std::vector<std::string>{".squashpub-archive", "index.json",
+                                               "test-20260104-20260103.sqdelta",
+                                               "test-20260104.sqfs", "test-20260105.sqfs"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, RetentionCrashAfter,
+                         ::testing::Values("archive-drop-indexed", "archive-reverse-delta",
+                                           "archive-reverse-delta-indexed"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                             std::string name = info.param;
+                             std::replace(name.begin(), name.end(), '-', '_');
+                             return name;
+                         });
 
 // A reverse-delta archive with the drop policy keeps exactly the window.
 TEST(Retention, DropPolicyOnAReverseDeltaArchive) {
