@@ -1,8 +1,9 @@
 #pragma once
 // Logging and progress. Messages are plain "squashpub: ..." lines on
 // stderr, with a syslog priority prefix ("<3>" error, "<4>" warning, "<6>"
-// info, "<7>" verbose) when stderr is the systemd journal. Progress redraws one line on a terminal
-// and stays silent otherwise (cron), apart from the log lines the caller writes.
+// info, "<7>" verbose) when stderr is the systemd journal. Progress
+// redraws one line on a terminal and stays silent otherwise (cron), apart
+// from the log lines the caller writes.
 
 #include <atomic>
 #include <chrono>

@@ -1,14 +1,13 @@
 #include "publisher/metrics.hpp"
 
-#include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "publisher/retention.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <numeric>
 
 namespace fs = std::filesystem;
 
