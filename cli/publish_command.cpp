@@ -3,6 +3,7 @@
 #include "config/publisher_config.hpp"
 #include "core/error.hpp"
 #include "core/names.hpp"
+#include "publisher/dry_run.hpp"
 #include "publisher/publish_run.hpp"
 
 #include <cstdio>
@@ -11,7 +12,7 @@ namespace squashpub::cli {
 namespace {
 
 const char* kHelp = R"(usage: squashpub publish --config FILE [--rev REV] [--version V] [--force]
-                         [--allow-downgrade]
+                         [--allow-downgrade] [--dry-run [--json]]
 
 The nightly job: builds today's snapshot, archives it, builds and test-applies
 deltas from the last published versions, writes and signs sha512sum.txt,
@@ -26,6 +27,10 @@ Options:
   --allow-downgrade
                   publish a commit older (committer time) than the current
                   snapshot's; refused without it
+  --dry-run       print the plan (version, images, deltas and their sources,
+                  what would be pruned from the mirror and the archive) and
+                  change nothing: no lock, no file, no directory
+  --json          with --dry-run: the plan as one JSON object
   --verbose, --quiet
 )";
 
@@ -41,7 +46,8 @@ config::PublisherConfig load_config_option(const ParsedOptions& options) {
 int run_publish(const Args& args) {
     if (wants_help(args, kHelp))
         return kExitOk;
-    OptionSpec spec{{"--config", "--rev", "--version"}, {"--force", "--allow-downgrade"}};
+    OptionSpec spec{{"--config", "--rev", "--version"},
+                    {"--force", "--allow-downgrade", "--dry-run", "--json"}};
     add_common_options(spec);
     ParsedOptions options("publish", args, spec);
     apply_common_options(options);
@@ -54,6 +60,15 @@ int run_publish(const Args& args) {
         require_valid_version(*publish.version, "--version");
     publish.force = options.has("--force");
     publish.allow_downgrade = options.has("--allow-downgrade");
+    if (options.has("--json") && !options.has("--dry-run"))
+        throw UsageError("publish", "--json needs --dry-run");
+    if (options.has("--dry-run")) {
+        const publisher::PublishDryRun plan = publisher::plan_publish(config, publish);
+        std::fputs(options.has("--json") ? (plan.to_json().dump(2) + "\n").c_str()
+                                         : plan.text().c_str(),
+                   stdout);
+        return kExitOk;
+    }
     publisher::PublishOutcome outcome = publisher::publish(config, publish);
     if (outcome.changed)
         std::printf("published %s-%s: %zu deltas\n", config.repo.c_str(), outcome.version.c_str(),

@@ -6,6 +6,7 @@
 #include "publisher/directory_roles.hpp"
 #include "publisher/mirror.hpp"
 #include "publisher/repair.hpp"
+#include "publisher/retention.hpp"
 #include "publisher/shared_manifest.hpp"
 #include "publisher/state.hpp"
 
@@ -31,6 +32,29 @@ void print_shared_repositories(const publisher::Mirror& mirror, const std::strin
         std::printf("repository %s%s: Current: %s, %zu files listed\n", name.c_str(),
                     name == repo ? " (this config)" : "", part.current.c_str(), part.files.size());
     }
+}
+
+// What the archive costs, by kind, and what retention keeps it to.
+void print_archive_disk_use(const config::PublisherConfig& config) {
+    const publisher::ArchiveDiskUse use = publisher::archive_disk_use(config);
+    std::printf("archive disk use: %s (%llu bytes): %zu full images %s (%llu bytes), %zu reverse "
+                "deltas %s (%llu bytes), other %llu bytes\n",
+                format_bytes(use.total()).c_str(), static_cast<unsigned long long>(use.total()),
+                use.full_images, format_bytes(use.full_bytes).c_str(),
+                static_cast<unsigned long long>(use.full_bytes), use.reverse_deltas,
+                format_bytes(use.reverse_delta_bytes).c_str(),
+                static_cast<unsigned long long>(use.reverse_delta_bytes),
+                static_cast<unsigned long long>(use.other_bytes));
+    if (!config.archive_keep) {
+        std::printf("archive retention: none (archive_keep unset: every version is kept)\n");
+        return;
+    }
+    const bool drop = config.archive_keep->policy == config::ArchiveKeep::Policy::drop;
+    std::printf("archive retention: the newest %u versions as stored, older ones %s",
+                publisher::archive_window(config), drop ? "dropped" : "as reverse deltas");
+    if (config.archive_keep->max_versions)
+        std::printf(", at most %u versions", *config.archive_keep->max_versions);
+    std::printf("\n");
 }
 
 } // namespace
@@ -73,6 +97,7 @@ int run_status(const Args& args) {
         std::printf("  %-20s %s%s\n", entry.version.c_str(),
                     entry.stored_as_delta ? "reverse delta" : "full image",
                     entry.published ? "" : " (not published)");
+    print_archive_disk_use(config);
     if (state.journal())
         std::printf("an interrupted run will be recovered by the next publish or repair\n");
     const publisher::RepairPlan plan = publisher::plan_repair(config);

@@ -73,6 +73,32 @@ void check_directories_apart(JsonObject& top, const PublisherConfig& config) {
         }
 }
 
+ArchiveKeep read_archive_keep(JsonObject& keep) {
+    ArchiveKeep config;
+    if (auto policy = keep.string("policy")) {
+        if (*policy == "reverse-deltas")
+            config.policy = ArchiveKeep::Policy::reverse_deltas;
+        else if (*policy == "drop")
+            config.policy = ArchiveKeep::Policy::drop;
+        else
+            keep.fail("policy", "expected \"reverse-deltas\" or \"drop\", got \"" + *policy + "\"");
+    }
+    if (auto cap = keep.unsigned_integer("max_versions", 1, 1000000))
+        config.max_versions = static_cast<unsigned>(*cap);
+    keep.reject_unknown_keys();
+    return config;
+}
+
+// The metrics file tells how the private side runs: never in the public
+// mirror, and it needs a directory of its own kind (node_exporter's).
+void check_metrics_file(JsonObject& top, const PublisherConfig& config) {
+    if (config.metrics_file.empty())
+        return;
+    if (is_within(canonical_form(config.metrics_file), canonical_form(config.mirror_dir)))
+        top.fail("metrics_file", "'" + config.metrics_file +
+                                     "' is inside mirror_dir, which mirrors copy to the public");
+}
+
 } // namespace
 
 PublisherConfig load_publisher_config(const std::string& path) {
@@ -115,6 +141,10 @@ PublisherConfig load_publisher_config(const std::string& path) {
             top.fail("archive",
                      "expected \"full\" or \"reverse-deltas\", got \"" + *archive + "\"");
     }
+    if (auto keep = top.object("archive_keep"))
+        config.archive_keep = read_archive_keep(*keep);
+    config.metrics_file = top.string("metrics_file").value_or("");
+    check_metrics_file(top, config);
     if (auto jobs = top.unsigned_integer("jobs", 1, 256))
         config.jobs = static_cast<unsigned>(*jobs);
     if (!document.contains("signing"))

@@ -19,6 +19,13 @@ struct SigningConfig {
     bool current_in_comment = false;
 };
 
+// archive_keep: what happens to archived versions older than the window
+// publication and repair need (see publisher/retention.hpp).
+struct ArchiveKeep {
+    enum class Policy { reverse_deltas, drop } policy = Policy::reverse_deltas;
+    std::optional<unsigned> max_versions; // unset: no cap
+};
+
 struct PublisherConfig {
     std::string file; // where it was read from, for messages
 
@@ -36,6 +43,8 @@ struct PublisherConfig {
     unsigned grace_generations = 1;
     ArchiveMode archive = ArchiveMode::full;
     unsigned jobs = 0;
+    std::optional<ArchiveKeep> archive_keep; // unset: keep every version
+    std::string metrics_file;                // empty: no metrics file
     // nullopt: "signing": null, publish unsigned on purpose.
     std::optional<SigningConfig> signing;
 };

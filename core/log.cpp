@@ -1,6 +1,8 @@
 #include "core/log.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace squashpub {
@@ -9,12 +11,39 @@ namespace {
 std::atomic<Verbosity> current_verbosity{Verbosity::normal};
 std::mutex output_mutex;
 
-void emit(const char* kind, const std::string& message) {
+// Syslog priorities (sd-daemon(3)): journald reads a "<N>" line prefix as
+// the line's level when it is the service's stderr.
+enum class Priority { error = 3, warning = 4, info = 6, debug = 7 };
+
+void emit(Priority priority, const char* kind, const std::string& message) {
     std::lock_guard lock(output_mutex);
-    std::fprintf(stderr, "squashpub: %s%s\n", kind, message.c_str());
+    if (stderr_is_journal())
+        std::fprintf(stderr, "<%d>squashpub: %s%s\n", static_cast<int>(priority), kind,
+                     message.c_str());
+    else
+        std::fprintf(stderr, "squashpub: %s%s\n", kind, message.c_str());
 }
 
 } // namespace
+
+// systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it connects to
+// stderr; a redirected stderr (2>file, a pipe) no longer matches, so the
+// prefixes never leak into files. Checked on every line: cheap, and exact
+// if stderr is redirected while running.
+bool stderr_is_journal() {
+    const char* stream = std::getenv("JOURNAL_STREAM");
+    if (!stream)
+        return false;
+    unsigned long long device = 0, inode = 0;
+    char extra = 0;
+    if (std::sscanf(stream, "%llu:%llu%c", &device, &inode, &extra) != 2)
+        return false;
+    struct stat info;
+    if (fstat(STDERR_FILENO, &info) != 0)
+        return false;
+    return static_cast<unsigned long long>(info.st_dev) == device &&
+           static_cast<unsigned long long>(info.st_ino) == inode;
+}
 
 void set_verbosity(Verbosity verbosity) {
     current_verbosity = verbosity;
@@ -25,19 +54,19 @@ Verbosity verbosity() {
 
 void log_info(const std::string& message) {
     if (current_verbosity != Verbosity::quiet)
-        emit("", message);
+        emit(Priority::info, "", message);
 }
 
 void log_verbose(const std::string& message) {
     if (current_verbosity == Verbosity::verbose)
-        emit("", message);
+        emit(Priority::debug, "", message);
 }
 
 void log_warning(const std::string& message) {
-    emit("warning: ", message);
+    emit(Priority::warning, "warning: ", message);
 }
 void log_error(const std::string& message) {
-    emit("error: ", message);
+    emit(Priority::error, "error: ", message);
 }
 
 std::string Stopwatch::lap() {

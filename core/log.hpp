@@ -1,7 +1,9 @@
 #pragma once
 // Logging and progress. Messages are plain "squashpub: ..." lines on
-// stderr. Progress redraws one line on a terminal and stays silent
-// otherwise (cron), apart from the log lines the caller writes.
+// stderr, with a syslog priority prefix ("<3>" error, "<4>" warning, "<6>"
+// info, "<7>" verbose) when stderr is the systemd journal. Progress
+// redraws one line on a terminal and stays silent otherwise (cron), apart
+// from the log lines the caller writes.
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +22,9 @@ void log_info(const std::string& message);    // normal and verbose
 void log_verbose(const std::string& message); // verbose only
 void log_warning(const std::string& message); // always
 void log_error(const std::string& message);   // always
+
+// True when stderr is the stream systemd's JOURNAL_STREAM names.
+bool stderr_is_journal();
 
 // A counter shown as "label: 42% (123/456 unit)" on a terminal. Thread-safe.
 class Progress {

@@ -6,8 +6,10 @@
 #include "core/parallel.hpp"
 #include "core/sha512.hpp"
 #include "generator/delta/delta_encoder.hpp"
+#include "publisher/crash_point.hpp"
 #include "verifier/applier.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -125,21 +127,49 @@ void Archive::mark_published(const std::string& version, const std::string& scra
         return;
     // The previous newest is still in full: replace it by a delta from the
     // new version, once that delta is proven to rebuild it exactly.
-    ArchivedVersion& previous = versions_[versions_.size() - 2];
-    if (previous.stored_as_delta)
-        return;
-    const std::string delta = reverse_delta_path(version, previous.version);
+    const ArchivedVersion& previous = versions_[versions_.size() - 2];
+    if (!previous.stored_as_delta)
+        store_as_reverse_delta(previous.version, scratch_dir);
+}
+
+void Archive::store_as_reverse_delta(const std::string& version, const std::string& scratch_dir) {
+    size_t i = 0;
+    while (i < versions_.size() && versions_[i].version != version)
+        ++i;
+    if (i + 1 >= versions_.size() || versions_[i].stored_as_delta ||
+        versions_[i + 1].stored_as_delta)
+        throw Error(directory_, "cannot store " + version +
+                                    " as a reverse delta: it and its successor must be full "
+                                    "images in the archive");
+    ArchivedVersion& entry = versions_[i];
+    const std::string newer = versions_[i + 1].version;
+    const std::string delta = reverse_delta_path(newer, version);
     generator::DeltaOptions options;
     options.temp_dir = scratch_dir;
     options.jobs = jobs_;
-    generator::encode_delta(image_path(version), image_path(previous.version), delta, options);
+    generator::encode_delta(image_path(newer), image_path(version), delta, options);
     const std::string check = scratch_dir + "/reverse-check.sqfs";
-    verifier::apply_delta(image_path(version), delta, check, {scratch_dir, jobs_});
-    verify(previous, check);
+    verifier::apply_delta(image_path(newer), delta, check, {scratch_dir, jobs_});
+    verify(entry, check);
     fs::remove(check);
-    previous.stored_as_delta = true;
+    crash_point("archive-reverse-delta");
+    entry.stored_as_delta = true;
     save();
-    fs::remove(image_path(previous.version));
+    crash_point("archive-reverse-delta-indexed");
+    fs::remove(image_path(version));
+}
+
+void Archive::drop_oldest(const std::string& version) {
+    if (versions_.empty() || versions_.front().version != version || !versions_.front().published)
+        throw Error(directory_,
+                    "retention can only drop the oldest published version, not " + version);
+    const std::string file = versions_.front().stored_as_delta && versions_.size() > 1
+                                 ? reverse_delta_path(versions_[1].version, version)
+                                 : image_path(version);
+    versions_.erase(versions_.begin());
+    save(); // the index first: a kill now leaves a leftover, never a dangling entry
+    crash_point("archive-drop-indexed");
+    fs::remove(file);
 }
 
 void Archive::replace_published(const std::string& version, const std::string& image,
@@ -184,7 +214,13 @@ void Archive::visit_images(
     const std::vector<std::string>& wanted, const std::string& scratch_dir,
     const std::function<void(const ArchivedVersion&, const std::string&)>& visit) {
     std::set<std::string> remaining(wanted.begin(), wanted.end());
-    if (mode_ == config::ArchiveMode::full) {
+    // A full archive whose older versions retention turned into reverse
+    // deltas walks the chain like a reverse-delta archive when one of
+    // those is wanted.
+    const bool chained = std::any_of(versions_.begin(), versions_.end(), [&](const auto& entry) {
+        return entry.stored_as_delta && remaining.count(entry.version);
+    });
+    if (mode_ == config::ArchiveMode::full && !chained) {
         std::vector<const ArchivedVersion*> entries;
         for (const std::string& version : wanted)
             if (const ArchivedVersion* entry = find(version))

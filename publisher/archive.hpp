@@ -54,6 +54,13 @@ class Archive {
     // Forgets a version that never went live, with its files.
     void drop_unpublished(const std::string& version);
 
+    // Retention (publisher/retention.*). Forgets the oldest version, which
+    // must be `version` and published, with its file.
+    void drop_oldest(const std::string& version);
+    // Replaces a full image by a reverse delta from its successor's image,
+    // which must be full too (verified before the full image goes).
+    void store_as_reverse_delta(const std::string& version, const std::string& scratch_dir);
+
     // Calls visit(version, path) for each wanted version, with a verified
     // image at path (valid during the call). Full archives visit in
     // parallel (jobs); reverse-delta archives walk the chain newest first.

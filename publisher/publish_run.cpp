@@ -12,9 +12,11 @@
 #include "publisher/directory_roles.hpp"
 #include "publisher/disk_space.hpp"
 #include "publisher/lock.hpp"
+#include "publisher/metrics.hpp"
 #include "publisher/mirror.hpp"
 #include "publisher/plan.hpp"
 #include "publisher/recovery.hpp"
+#include "publisher/retention.hpp"
 #include "publisher/shared_manifest.hpp"
 #include "publisher/shared_mirror.hpp"
 #include "publisher/signer.hpp"
@@ -58,9 +60,10 @@ uint64_t peak_rss_kib() {
 
 class PublishRun {
   public:
-    PublishRun(const config::PublisherConfig& config, const PublishOptions& options)
-        : config_(config), options_(options), mirror_(config.mirror_dir), state_(config.state_dir) {
-    }
+    PublishRun(const config::PublisherConfig& config, const PublishOptions& options,
+               RunFacts& facts)
+        : config_(config), options_(options), facts_(facts), mirror_(config.mirror_dir),
+          state_(config.state_dir) {}
 
     PublishOutcome run() {
         RunLock lock(config_.state_dir);
@@ -121,6 +124,7 @@ class PublishRun {
             files_to_remove(input, listed_files(plan, names_of(deltas)));
         mirror_.remove(removed);
         crash_point("prune");
+        apply_retention(archive, config_, staging.path());
         return finish(deltas, removed, manifest);
     }
 
@@ -416,7 +420,10 @@ class PublishRun {
                                  {"timings_seconds", timings_},
                                  {"peak_rss_kib", peak_rss_kib()}};
         report["added"].push_back(snapshot_name(config_.repo, version_));
+        facts_.changed = true;
+        facts_.deltas_published = deltas.size();
         for (const BuiltDelta& delta : deltas) {
+            facts_.delta_bytes += delta.bytes;
             report["added"].push_back(delta.name);
             report["deltas"].push_back(
                 {{"name", delta.name},
@@ -442,6 +449,7 @@ class PublishRun {
 
     const config::PublisherConfig& config_;
     const PublishOptions& options_;
+    RunFacts& facts_; // also what the metrics file reports, even of a failed run
     Mirror mirror_;
     PublisherState state_;
     std::string staging_root_;
@@ -450,18 +458,28 @@ class PublishRun {
     std::string version_;
     std::string current_name_;
     std::string image_sha_;
-    uint64_t image_bytes_ = 0;
-    std::vector<std::string> oversize_;
-    std::vector<std::string> rejected_;
-    std::map<std::string, double> timings_;
+    uint64_t& image_bytes_ = facts_.image_bytes;
+    std::vector<std::string>& oversize_ = facts_.oversize;
+    std::vector<std::string>& rejected_ = facts_.rejected;
+    std::map<std::string, double>& timings_ = facts_.phase_seconds;
 };
 
 } // namespace
 
 PublishOutcome publish(const config::PublisherConfig& config, const PublishOptions& options) {
-    check_directory_roles(config); // before anything is created
-    fs::create_directories(config.state_dir);
-    return PublishRun(config, options).run();
+    RunMetrics metrics(config); // written however the run ends
+    try {
+        check_directory_roles(config); // before anything is created
+        fs::create_directories(config.state_dir);
+        PublishOutcome outcome = PublishRun(config, options, metrics.facts()).run();
+        metrics.finish(true);
+        return outcome;
+    } catch (const LockedError&) {
+        throw; // another run is going: its own metrics will tell
+    } catch (...) {
+        metrics.finish(false);
+        throw;
+    }
 }
 
 } // namespace squashpub::publisher

@@ -7,6 +7,7 @@
 //                        the new manifest is live: a run killed in between
 //                        is rolled back (or forward) by the next run
 //   last-run.json        the report of the last run
+//   last-success         when the last successful run ended (for metrics_file)
 
 #include "publisher/manifest.hpp"
 

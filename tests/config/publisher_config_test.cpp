@@ -108,12 +108,40 @@ TEST(PublisherConfig, WrongTypesAndValues) {
                           Case{"jobs", 0, "jobs: expected an integer from 1"},
                           Case{"signing", "yes", "signing: expected a JSON object"},
                           Case{"signing", nlohmann::json::object(), "signing.key: required"},
-                          Case{"image", {{"level", 99}}, "image.level"}}) {
+                          Case{"image", {{"level", 99}}, "image.level"},
+                          Case{"archive_keep",
+                               {{"policy", "keep"}},
+                               "archive_keep.policy: expected \"reverse-deltas\" or \"drop\""},
+                          Case{"archive_keep", {{"max_versions", 0}}, "archive_keep.max_versions"},
+                          Case{"archive_keep", {{"full", 3}}, "archive_keep.full: unknown key"},
+                          Case{"metrics_file", 1, "metrics_file: expected a string"},
+                          Case{"metrics_file", "/srv/m/metrics.prom",
+                               "metrics_file: '/srv/m/metrics.prom' is inside mirror_dir"}}) {
         nlohmann::json json = minimal();
         json[c.key] = c.value;
         EXPECT_NE(error_for(json).find(c.expected), std::string::npos)
             << c.key << ": " << error_for(json);
     }
+}
+
+TEST(PublisherConfig, ArchiveKeepAndMetricsFile) {
+    TempDir dir;
+    nlohmann::json json = minimal();
+    EXPECT_EQ(error_for(json), "");
+    json["archive_keep"] = {{"policy", "drop"}, {"max_versions", 90}};
+    json["metrics_file"] = "/var/lib/node-exporter/squashpub.prom";
+    test::write_file(dir.file("p.json"), json.dump());
+    const PublisherConfig config = load_publisher_config(dir.file("p.json"));
+    ASSERT_TRUE(config.archive_keep);
+    EXPECT_EQ(config.archive_keep->policy, ArchiveKeep::Policy::drop);
+    EXPECT_EQ(config.archive_keep->max_versions, 90u);
+    EXPECT_EQ(config.metrics_file, "/var/lib/node-exporter/squashpub.prom");
+    json["archive_keep"] = nlohmann::json::object(); // the defaults
+    test::write_file(dir.file("p.json"), json.dump());
+    const PublisherConfig defaults = load_publisher_config(dir.file("p.json"));
+    ASSERT_TRUE(defaults.archive_keep);
+    EXPECT_EQ(defaults.archive_keep->policy, ArchiveKeep::Policy::reverse_deltas);
+    EXPECT_FALSE(defaults.archive_keep->max_versions);
 }
 
 TEST(PublisherConfig, UnknownKeysAnywhere) {

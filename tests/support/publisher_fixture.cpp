@@ -1,5 +1,6 @@
 #include "support/publisher_fixture.hpp"
 
+#include <ctime>
 #include <fcntl.h>
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -8,8 +9,25 @@
 
 namespace squashpub::test {
 
+namespace {
+
+// Day 1 is 2026-01-01; days past the 31st run on into February and later.
+std::string calendar_day(int day, const char* format) {
+    std::tm start = {};
+    start.tm_year = 2026 - 1900;
+    start.tm_mday = day;
+    const std::time_t time = timegm(&start); // normalises the day of month
+    std::tm utc;
+    gmtime_r(&time, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, format, &utc);
+    return text;
+}
+
+} // namespace
+
 std::string PublisherFixture::version(int day) {
-    return std::string("202601") + (day < 10 ? "0" : "") + std::to_string(day);
+    return calendar_day(day, "%Y%m%d");
 }
 
 PublisherFixture::PublisherFixture(int days, GpgKeyring::KeyState key)
@@ -29,8 +47,7 @@ PublisherFixture::PublisherFixture(int days, GpgKeyring::KeyState key)
                        text);
         }
         write_file(repo + "/new/day" + std::to_string(day), "added\n");
-        const std::string date =
-            "2026-01-" + std::string(day < 10 ? "0" : "") + std::to_string(day) + "T12:00:00+0000";
+        const std::string date = calendar_day(day, "%Y-%m-%dT12:00:00+0000");
         shell("cd '" + repo + "' && git add -A && GIT_AUTHOR_DATE=" + date +
               " GIT_COMMITTER_DATE=" + date +
               " git -c user.name=t -c user.email=t@t commit -q -m day" + std::to_string(day) +

@@ -1,7 +1,7 @@
 #pragma once
-// A small git repository with one commit per day (tags d1..dN, committed
-// on 2026-01-DD, so versions are 202601DD), a real signing key, and a
-// publisher config around them, for the publisher's behaviour tests.
+// A small git repository with one commit per day (tags d1..dN, day 1
+// committed on 2026-01-01, day 32 on 2026-02-01, so versions are YYYYMMDD), a real signing key, and
+// a publisher config around them, for the publisher's behaviour tests.
 
 #include "core/files.hpp"
 #include "support/gpg_keyring.hpp"
