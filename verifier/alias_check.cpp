@@ -96,6 +96,22 @@ class AliasContent {
 
 } // namespace
 
+std::vector<std::string> current_flavor_images(const std::map<std::string, std::string>& digests,
+                                               const std::string& repo,
+                                               const std::string& version) {
+    const std::string prefix = repo + "-" + version + ".";
+    std::vector<std::string> images;
+    for (auto it = digests.lower_bound(prefix);
+         it != digests.end() && it->first.starts_with(prefix); ++it) {
+        const std::string& name = it->first;
+        if (name.size() > prefix.size() + 5 && name.ends_with(".sqfs") &&
+            flavor_name_problem(name.substr(prefix.size(), name.size() - prefix.size() - 5))
+                .empty())
+            images.push_back(name);
+    }
+    return images;
+}
+
 bool is_current_alias(const std::string& repo, const std::string& name) {
     return !repo.empty() && current_alias_infix(repo, name).has_value();
 }

@@ -21,11 +21,17 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace squashpub::verifier {
 
 using AliasResult = std::function<void(const std::string& id, Status status,
                                        const std::string& file, const std::string& message)>;
+
+// The listed flavor images of the current version:
+// ${repo}-${version}.${flavor}.sqfs with a name of the flavor grammar.
+std::vector<std::string> current_flavor_images(const std::map<std::string, std::string>& digests,
+                                               const std::string& repo, const std::string& version);
 
 // Whether name is a current alias of repo.
 bool is_current_alias(const std::string& repo, const std::string& name);

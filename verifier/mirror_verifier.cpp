@@ -527,6 +527,13 @@ class MirrorCheck {
 
         if (snapshot_listed && files[snapshot_name].good)
             check_initial_sync(files[snapshot_name]);
+        // Flavors (full downloads of the same version) must open and walk
+        // too; the delta bounds stay the main image's.
+        const std::optional<WalkStats> main_walk = target_walk_;
+        for (const std::string& flavor : current_flavor_images(view.digests, repo_, version))
+            if (files[flavor].good)
+                check_initial_sync(files[flavor]);
+        target_walk_ = main_walk;
         // A client downloads the snapshot rather than a delta larger than it.
         const uint64_t max_delta =
             snapshot_listed && files[snapshot_name].fetched

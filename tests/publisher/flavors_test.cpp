@@ -122,6 +122,9 @@ TEST(Flavors, SeveralNightsWithAnXzFlavorAndSymlinkAliases) {
               "pass: a symbolic link to test-20260104.xz.sqfs in the same directory");
     EXPECT_EQ(report_check(f.path("report.json"), "file.hash", "test-current.xz.sqfs"),
               "pass: SHA-512 matches");
+    EXPECT_EQ(
+        report_check(f.path("report.json"), "snapshot.walk", "test-20260104.xz.sqfs").substr(0, 22),
+        "pass: opened and walke");
 }
 
 // Same tree, same flavor bytes: an image does not depend on what was
