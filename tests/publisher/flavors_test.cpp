@@ -209,6 +209,9 @@ TEST(Flavors, GentooStyleAndDeltaClientsOverHttp) {
     MirrorExpectations expect = f.expect();
     expect.repo = "gentoo";
     EXPECT_EQ(check_mirror(expect), "");
+    CommandResult status = f.run({"status"});
+    EXPECT_EQ(status.exit_code, 0) << status.output;
+    EXPECT_NE(status.output.find("gentoo-current.xz.sqfs"), std::string::npos) << status.output;
 
     MirrorServer server(f.path("mirror"));
     ASSERT_EQ(f.keyring().gpg("--armor --export > '" + f.path("keyring.asc") + "'"), 0);
