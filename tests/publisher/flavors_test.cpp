@@ -279,6 +279,15 @@ TEST_P(FlavorCrashAfter, AliasesMatchTheManifestOnceTheNextRunRecovers) {
     if (step != "manifest" && step != "alias") {
         EXPECT_EQ(aliases_match_manifest(f, true), "");
     }
+    if (step == "manifest") { // the lag is visible to verify until the next run
+        EXPECT_EQ(squashpub({"verify", f.path("mirror"), "--repo", "test", "--report",
+                             f.path("report.json")})
+                      .exit_code,
+                  1);
+        EXPECT_EQ(report_check(f.path("report.json"), "alias.link", "test-current.sqfs"),
+                  "fail: a symbolic link to test-20260102.sqfs, which the manifest does not "
+                  "list: never followed");
+    }
 
     CommandResult again = f.publish(3);
     EXPECT_EQ(again.exit_code, 0) << again.output;
