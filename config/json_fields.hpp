@@ -29,6 +29,11 @@ class JsonObject {
     std::optional<std::vector<std::string>> string_list(const std::string& key);
     // The sub-object at key (null counts as absent).
     std::optional<JsonObject> object(const std::string& key);
+    // The value at key, of any type, for keys with several forms (null or
+    // absent: nullptr); the key counts as known.
+    const nlohmann::json* raw(const std::string& key) { return find(key); }
+    // "image.level" for key "level" of the "image" object.
+    std::string path_of(const std::string& key) const;
 
     // Throws for every key not read through this object.
     void reject_unknown_keys() const;
@@ -38,7 +43,6 @@ class JsonObject {
 
   private:
     const nlohmann::json* find(const std::string& key);
-    std::string path_of(const std::string& key) const;
 
     const nlohmann::json& value_;
     std::string file_;

@@ -124,6 +124,8 @@ PublisherConfig load_publisher_config(const std::string& path) {
     }
     if (auto image = top.object("image"))
         config.image = read_image_options(*image, path);
+    config.flavors = read_flavors(top, config.image);
+    config.current_aliases = read_current_aliases(top, config.flavors);
     if (auto window = top.unsigned_integer("delta_window", 0, 10000))
         config.delta_window = static_cast<unsigned>(*window);
     if (auto ratio = top.number_above("max_delta_ratio", 0, 1))

@@ -2,6 +2,7 @@
 // The publisher's configuration file: every key of the schema documented
 // in README.md, validated with messages naming the file and the key.
 
+#include "config/flavor_config.hpp"
 #include "config/image_config.hpp"
 
 #include <optional>
@@ -45,6 +46,8 @@ struct PublisherConfig {
     unsigned jobs = 0;
     std::optional<ArchiveKeep> archive_keep; // unset: keep every version
     std::string metrics_file;                // empty: no metrics file
+    std::vector<Flavor> flavors;                   // extra full images (issue #13)
+    std::optional<CurrentAliases> current_aliases; // unset: no ${repo}-current* names
     // nullopt: "signing": null, publish unsigned on purpose.
     std::optional<SigningConfig> signing;
 };

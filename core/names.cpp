@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 
+#include <cctype>
 #include <cstdio>
 
 namespace squashpub {
@@ -48,6 +49,8 @@ std::string version_problem(const std::string& version) {
         return "is not a usable name";
     if (version == "current")
         return "is reserved (clients keep a ${repo}-current.sqfs symlink)";
+    if (version.starts_with("current."))
+        return "starts with \"current.\", reserved for the ${repo}-current.${flavor}.sqfs aliases";
     if (version.ends_with(".sqfs") || version.ends_with(".sqdelta"))
         return "ends in .sqfs or .sqdelta, which would make published names ambiguous";
     return "";
@@ -64,6 +67,38 @@ std::string repo_name_problem(const std::string& repo) {
     if (repo.front() == '-' || repo.back() == '-')
         return "starts or ends with '-'";
     return "";
+}
+
+std::string flavor_name_problem(const std::string& flavor) {
+    if (flavor.empty())
+        return "is empty";
+    if (flavor.size() > 16)
+        return "is longer than 16 characters";
+    if (!std::isalpha(static_cast<unsigned char>(flavor.front())) ||
+        !is_ascii_alnum(flavor.front()))
+        return "does not start with a letter";
+    if (std::string bad = first_bad_character(flavor, ""); !bad.empty())
+        return bad + "; flavor names use letters and digits only (they are one component of "
+                     "${repo}-${version}.${flavor}.sqfs)";
+    if (flavor == "sqfs" || flavor == "sqdelta" || flavor == "current")
+        return "is reserved (it would make published names ambiguous)";
+    return "";
+}
+
+std::string current_alias_name(const std::string& repo, const std::string& infix) {
+    return repo + "-current" + (infix.empty() ? "" : "." + infix) + ".sqfs";
+}
+
+std::optional<std::string> current_alias_infix(const std::string& repo, const std::string& name) {
+    const std::string prefix = repo + "-current";
+    if (!name.starts_with(prefix) || !name.ends_with(".sqfs"))
+        return std::nullopt;
+    const std::string middle = name.substr(prefix.size(), name.size() - prefix.size() - 5);
+    if (middle.empty())
+        return "";
+    if (middle.front() != '.' || !flavor_name_problem(middle.substr(1)).empty())
+        return std::nullopt;
+    return middle.substr(1);
 }
 
 void require_valid_version(const std::string& version, const std::string& where) {

@@ -20,7 +20,8 @@ std::set<std::string> Mirror::files() const {
     std::set<std::string> names;
     for (const auto& item : fs::directory_iterator(directory_)) {
         const std::string name = item.path().filename();
-        if (name.front() != '.' && item.is_regular_file())
+        // Links too: a current alias (publisher/current_aliases) is one.
+        if (name.front() != '.' && (item.is_regular_file() || item.is_symlink()))
             names.insert(name);
     }
     return names;

@@ -18,7 +18,7 @@ class Mirror {
 
     const std::string& directory() const { return directory_; }
     std::string path(const std::string& name) const { return directory_ + "/" + name; }
-    // Regular files, hidden ones (ours, in flight) excluded.
+    // Regular files and symlinks, hidden ones (ours, in flight) excluded.
     std::set<std::string> files() const;
     // sha512sum.txt as clients see it now, if there is one.
     std::optional<std::string> live_text() const;

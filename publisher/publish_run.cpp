@@ -9,8 +9,10 @@
 #include "generator/image/image_writer.hpp"
 #include "publisher/archive.hpp"
 #include "publisher/crash_point.hpp"
+#include "publisher/current_aliases.hpp"
 #include "publisher/directory_roles.hpp"
 #include "publisher/disk_space.hpp"
+#include "publisher/flavors.hpp"
 #include "publisher/lock.hpp"
 #include "publisher/metrics.hpp"
 #include "publisher/mirror.hpp"
@@ -75,9 +77,12 @@ class PublishRun {
         claim_directory_roles(config_);
         Archive archive(config_.archive_dir, config_.repo, config_.archive, config_.jobs);
         staging_root_ = mirror_.staging_root(config_.state_dir, config_.repo);
+        const bool interrupted = state_.journal().has_value();
         recover_interrupted_run(
             mirror_, state_, archive, staging_root_, manifests_to_keep(),
             [&](const Manifest& own) { return manifest_text(config_, mirror_, own); });
+        if (interrupted) // killed between the manifest switch and the aliases'
+            reconcile_current_aliases(config_, mirror_, staging_root_);
 
         TempDir staging(staging_root_, "run");
         try {
@@ -120,8 +125,7 @@ class PublishRun {
         state_.clear_journal();
         crash_point("journal");
 
-        const std::vector<std::string> removed =
-            files_to_remove(input, listed_files(plan, names_of(deltas)));
+        const std::vector<std::string> removed = files_to_remove(input, manifest.names());
         mirror_.remove(removed);
         crash_point("prune");
         apply_retention(archive, config_, staging.path());
@@ -148,18 +152,22 @@ class PublishRun {
         std::unique_ptr<generator::TreeSource> source = open_source(config_, options_.rev);
         version_ = choose_version(config_, *source, options_.version);
         current_name_ = config_.repo + "-" + version_;
+        check_version_against_flavors(config_, version_);
         revision_time_ = source->revision_time();
         check_not_downgrade(archive);
         const std::string path = staging.file(snapshot_name(config_.repo, version_));
         config::ImageOptions image = config_.image;
         image.jobs = config_.jobs;
-        generator::write_image(*source, image, generator::choose_image_time(image, *source), path,
-                               layout_source());
+        const uint32_t image_time = generator::choose_image_time(image, *source);
+        generator::write_image(*source, image, image_time, path, layout_source());
         image_sha_ = sha512_of_file(path);
         image_bytes_ = fs::file_size(path);
         timings_["image"] = seconds_since(start);
         log_info("built " + snapshot_name(config_.repo, version_) + " (" +
                  format_bytes(image_bytes_) + ")");
+        const auto flavors_start = std::chrono::steady_clock::now();
+        flavors_ = build_flavor_images(*source, config_, version_, image_time, staging.path());
+        timings_["flavors"] = seconds_since(flavors_start);
         return path;
     }
 
@@ -325,25 +333,26 @@ class PublishRun {
         return built;
     }
 
-    static std::vector<std::string> names_of(const std::vector<BuiltDelta>& deltas) {
-        std::vector<std::string> names;
-        for (const BuiltDelta& delta : deltas)
-            names.push_back(delta.name);
-        return names;
-    }
-
     Manifest new_manifest(const Plan& plan, const std::vector<BuiltDelta>& deltas) const {
         Manifest manifest;
         manifest.current = current_name_;
         manifest.files[plan.snapshot] = image_sha_;
         for (const BuiltDelta& delta : deltas)
             manifest.files[delta.name] = delta.sha512;
+        for (const BuiltFlavor& flavor : flavors_)
+            manifest.files[flavor.file] = flavor.sha512;
         std::optional<Manifest> previous = state_.current_manifest();
-        for (const std::string& kept : plan.kept_snapshots) {
+        std::vector<std::string> kept_files = plan.kept_snapshots;
+        for (const std::string& name :
+             kept_flavor_images(config_, plan.kept_snapshots, mirror_.files()))
+            kept_files.push_back(name);
+        for (const std::string& kept : kept_files) {
             const bool known = previous && previous->files.count(kept);
             manifest.files[kept] =
                 known ? previous->files.at(kept) : sha512_of_file(mirror_.path(kept));
         }
+        for (const AliasTarget& alias : current_alias_targets(config_, version_))
+            manifest.files[alias.alias] = manifest.files.at(alias.target);
         return manifest;
     }
 
@@ -367,8 +376,19 @@ class PublishRun {
         std::map<std::string, std::string> sources = {{plan.snapshot, image}};
         for (const BuiltDelta& delta : deltas)
             sources[delta.name] = delta.staged_path;
-        if (replacing_)
+        for (const BuiltFlavor& flavor : flavors_) {
+            journal.adding.push_back(flavor.file);
+            sources[flavor.file] = flavor.staged_path;
+        }
+        std::map<std::string, std::string> aliases = stage_current_aliases(
+            config_, current_alias_targets(config_, version_), sources, parent_directory(image));
+        if (replacing_) { // they replace listed files too: through pending/, like the others
+            for (const auto& [name, path] : aliases) {
+                journal.adding.push_back(name);
+                sources[name] = path;
+            }
             sources = stage_pending(sources);
+        }
         state_.write_journal(journal);
         crash_point("journal-written");
         mirror_.move_in(sources.at(plan.snapshot), plan.snapshot);
@@ -378,12 +398,31 @@ class PublishRun {
             mirror_.move_in(sources.at(delta.name), delta.name);
             crash_point("move-delta");
         }
+        for (const BuiltFlavor& flavor : flavors_) {
+            mirror_.move_in(sources.at(flavor.file), flavor.file);
+            crash_point("move-flavor");
+        }
+        if (replacing_)
+            for (const auto& [name, staged] : aliases)
+                mirror_.move_in(sources.at(name), name);
         if (replacing_)
             fs::remove(pending_dir(staging_root_)); // empty now
         mirror_.sync();
         mirror_.publish_manifest(text);
         crash_point("manifest");
+        if (!replacing_)
+            switch_aliases(aliases);
         timings_["publish"] = seconds_since(start);
+    }
+
+    // Right after the manifest: a crash in between is rolled forward by
+    // the next run, which then brings the aliases in line with it.
+    void switch_aliases(const std::map<std::string, std::string>& aliases) const {
+        for (const auto& [name, path] : aliases) {
+            mirror_.move_in(path, name);
+            crash_point("alias");
+        }
+        mirror_.sync();
     }
 
     // A forced republish replaces listed files: they wait in pending/,
@@ -422,6 +461,15 @@ class PublishRun {
         report["added"].push_back(snapshot_name(config_.repo, version_));
         facts_.changed = true;
         facts_.deltas_published = deltas.size();
+        report["flavors"] = nlohmann::json::array();
+        for (const BuiltFlavor& flavor : flavors_) {
+            report["added"].push_back(flavor.file);
+            report["flavors"].push_back(
+                {{"name", flavor.file}, {"bytes", flavor.bytes}, {"sha512", flavor.sha512}});
+        }
+        report["aliases"] = nlohmann::json::object();
+        for (const AliasTarget& alias : current_alias_targets(config_, version_))
+            report["aliases"][alias.alias] = alias.target;
         for (const BuiltDelta& delta : deltas) {
             facts_.delta_bytes += delta.bytes;
             report["added"].push_back(delta.name);
@@ -459,6 +507,7 @@ class PublishRun {
     std::string current_name_;
     std::string image_sha_;
     uint64_t& image_bytes_ = facts_.image_bytes;
+    std::vector<BuiltFlavor> flavors_;
     std::vector<std::string>& oversize_ = facts_.oversize;
     std::vector<std::string>& rejected_ = facts_.rejected;
     std::map<std::string, double>& timings_ = facts_.phase_seconds;

@@ -3,9 +3,11 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "core/names.hpp"
 #include "core/sha512.hpp"
 #include "generator/delta/delta_encoder.hpp"
 #include "publisher/archive.hpp"
+#include "publisher/current_aliases.hpp"
 #include "publisher/directory_roles.hpp"
 #include "publisher/disk_space.hpp"
 #include "publisher/lock.hpp"
@@ -56,6 +58,10 @@ RepairPlan make_repair_plan(const config::PublisherConfig& config, const Mirror&
             reason = "content does not match the manifest";
         if (reason.empty())
             continue;
+        if (current_alias_infix(config.repo, name)) { // reconciled before the plan runs
+            plan.notes.push_back(name + ": " + reason + "; repair makes it name its image again");
+            continue;
+        }
         if (name.ends_with(".sqfs")) {
             const std::string version =
                 name.substr(config.repo.size() + 1, name.size() - config.repo.size() - 6);
@@ -124,6 +130,7 @@ RepairPlan repair_locked(const config::PublisherConfig& config) {
     recover_interrupted_run(
         mirror, state, archive, staging_root, config.grace_generations + 1,
         [&](const Manifest& own) { return manifest_text(config, mirror, own); });
+    reconcile_current_aliases(config, mirror, staging_root);
     RepairPlan plan = make_repair_plan(config, mirror, state, archive);
     Manifest manifest = *state.current_manifest();
 

@@ -69,6 +69,8 @@ std::optional<OwnName> parse_own_name(const std::string& repo, const std::string
     const std::string prefix = repo + "-";
     if (name.rfind(prefix, 0) != 0)
         return std::nullopt;
+    if (current_alias_infix(repo, name))
+        return OwnName{false, "current", "", true};
     const std::string rest = name.substr(prefix.size());
     if (rest.ends_with(".sqfs")) {
         const std::string version = rest.substr(0, rest.size() - 5);

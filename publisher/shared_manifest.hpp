@@ -3,7 +3,9 @@
 // each run replaces only its own repository's lines and Current: token and
 // keeps every other line byte for byte. A line is this repository's only
 // by an exact parse of its name (${repo}-${version}.sqfs or
-// ${repo}-${old}-${new}.sqdelta with versions of the name grammar), never
+// ${repo}-${old}-${new}.sqdelta with versions of the name grammar, or a
+// ${repo}-current[.${infix}].sqfs alias; a flavor image
+// ${repo}-${version}.${flavor}.sqfs parses as a snapshot), never
 // by a bare "${repo}-" prefix, so that gentoo never claims gentoo-kde's
 // files.
 
@@ -18,8 +20,9 @@ namespace squashpub::publisher {
 
 struct OwnName {
     bool is_delta = false;
-    std::string version; // snapshot version, or the delta's target
-    std::string from;    // the delta's source version
+    std::string version;   // snapshot version, or the delta's target
+    std::string from;      // the delta's source version
+    bool is_alias = false; // ${repo}-current[.${infix}].sqfs (version "current")
 };
 
 // The parse of a published file name as one of repo's, if it is one.

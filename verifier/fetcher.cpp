@@ -75,6 +75,26 @@ class DirectoryFetcher : public Fetcher {
         return fetched;
     }
 
+    std::optional<std::string> link_target(const std::string& name) const override {
+        const std::string where = describe(name);
+        require_safe_name(name, where);
+        struct stat st;
+        if (::fstatat(directory_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT)
+                throw Error(where, "missing");
+            throw_errno(where, "cannot stat");
+        }
+        if (!S_ISLNK(st.st_mode))
+            return std::nullopt;
+        char target[4096];
+        const ssize_t n = ::readlinkat(directory_fd_.get(), name.c_str(), target, sizeof target);
+        if (n < 0)
+            throw_errno(where, "cannot read the symbolic link");
+        if (static_cast<size_t>(n) == sizeof target)
+            throw Error(where, "a symbolic link with a target of 4096 bytes or more: refused");
+        return std::string(target, static_cast<size_t>(n));
+    }
+
     // Links are listed as they are, never followed: a loop or a dangling
     // link is one more name (unlisted, or a failed fetch), not an abort.
     std::optional<std::set<std::string>> list() const override {
@@ -394,6 +414,10 @@ class HttpFetcher : public Fetcher {
 };
 
 } // namespace
+
+std::optional<std::string> Fetcher::link_target(const std::string&) const {
+    return std::nullopt;
+}
 
 std::unique_ptr<Fetcher> make_fetcher(const std::string& source, const HttpOptions& http) {
     if (source.rfind("http://", 0) == 0 || source.rfind("https://", 0) == 0)

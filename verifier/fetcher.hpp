@@ -48,6 +48,11 @@ class Fetcher {
     // too slow, out of time), or UnreachableError.
     virtual Fetched fetch(const std::string& name, const std::string& scratch_dir,
                           uint64_t max_bytes) = 0;
+    // A directory mirror's symbolic link at name: its target text, read
+    // with readlinkat and never followed; nullopt when name is not a link,
+    // or for http (where the server follows links). name must be a plain
+    // file name.
+    virtual std::optional<std::string> link_target(const std::string& name) const;
     // Names in the tree, when it can be listed (directories); nullopt for http.
     virtual std::optional<std::set<std::string>> list() const = 0;
     virtual std::string describe(const std::string& name) const = 0;

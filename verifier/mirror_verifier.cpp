@@ -7,6 +7,7 @@
 #include "core/parallel.hpp"
 #include "core/safe_name.hpp"
 #include "core/sha512.hpp"
+#include "verifier/alias_check.hpp"
 #include "verifier/applier.hpp"
 #include "verifier/client_manifest.hpp"
 #include "verifier/fetcher.hpp"
@@ -415,8 +416,8 @@ class MirrorCheck {
                                               const std::vector<std::string>& repos) {
         std::map<std::string, Listed> files;
         for (const auto& [name, hash] : view.digests)
-            if (!name.ends_with(".sqdelta")) {
-                repo_ = owner(name, repos);
+            if (!name.ends_with(".sqdelta") && !is_current_alias(owner(name, repos), name)) {
+                repo_ = owner(name, repos); // aliases: check_listed_files
                 files[name] = fetch_listed(name, hash, options_.max_file_bytes);
             }
         repo_.clear();
@@ -533,17 +534,24 @@ class MirrorCheck {
 
         if (snapshot_listed && files[snapshot_name].good)
             check_initial_sync(files[snapshot_name]);
+        // Flavors (full downloads of the same version) must open and walk
+        // too; the delta bounds stay the main image's.
+        const std::optional<WalkStats> main_walk = target_walk_;
+        for (const std::string& flavor : current_flavor_images(view.digests, repo_, version))
+            if (files[flavor].good)
+                check_initial_sync(files[flavor]);
+        target_walk_ = main_walk;
         // A client downloads the snapshot rather than a delta larger than it.
         const uint64_t max_delta =
             snapshot_listed && files[snapshot_name].fetched
                 ? std::min(files[snapshot_name].fetched->bytes, options_.max_file_bytes)
                 : options_.max_file_bytes;
-        const std::string current_link = repo_ + "-current.sqfs";
-        if (view.digests.count(current_link) && snapshot_listed)
-            result("current.symlink",
-                   view.digests.at(current_link) == view.digests.at(snapshot_name) ? Status::pass
-                                                                                   : Status::fail,
-                   current_link, "must list the same hash as " + snapshot_name);
+        fs::create_directories(scratch_.file("aliases"));
+        report_.add_downloaded(check_current_aliases(
+            *fetcher_, scratch_.file("aliases"), options_.max_file_bytes, view.digests, repo_,
+            version,
+            [&](const std::string& id, Status status, const std::string& file,
+                const std::string& message) { result(id, status, file, message); }));
 
         std::vector<std::pair<std::string, std::string>> deltas;
         for (const std::string& name : delta_names)

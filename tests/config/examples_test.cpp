@@ -37,6 +37,16 @@ TEST(ExampleConfigs, GentooExampleKeepsGentooNames) {
     EXPECT_EQ(config.image.gid, 250u);
     ASSERT_TRUE(config.signing);
     EXPECT_TRUE(config.signing->current_in_comment);
+    // Gentoo's client-facing names: gentoo-YYYYMMDD.xz.sqfs,
+    // gentoo-current.xz.sqfs and gentoo-current.lzo.sqfs (the main lzo
+    // chain, whose dated name gentoo-YYYYMMDD.sqfs the delta client needs).
+    ASSERT_EQ(config.flavors.size(), 1u);
+    EXPECT_EQ(config.flavors[0].name, "xz");
+    EXPECT_EQ(config.flavors[0].image.compressor, Compressor::xz);
+    EXPECT_EQ(config.image.compressor, Compressor::lzo);
+    ASSERT_TRUE(config.current_aliases);
+    EXPECT_EQ(config.current_aliases->mode, AliasMode::symlink);
+    EXPECT_EQ(config.current_aliases->main_infix, "lzo");
 }
 
 } // namespace

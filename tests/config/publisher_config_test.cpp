@@ -254,3 +254,119 @@ TEST(PublisherConfig, MirrorArchiveAndStateMustBeApart) {
 
 } // namespace
 } // namespace squashpub::config
+
+namespace squashpub::config {
+namespace {
+
+nlohmann::json with(const nlohmann::json& extra) {
+    nlohmann::json json = {{"repo", "gentoo"},          {"source", "/srv/gentoo"},
+                           {"mirror_dir", "/srv/m"},    {"archive_dir", "/srv/a"},
+                           {"state_dir", "/var/lib/s"}, {"signing", nullptr}};
+    json.update(extra);
+    return json;
+}
+
+PublisherConfig load(const nlohmann::json& json) {
+    TempDir dir;
+    test::write_file(dir.file("p.json"), json.dump());
+    return load_publisher_config(dir.file("p.json"));
+}
+
+std::string problem(const nlohmann::json& json) {
+    try {
+        load(json);
+    } catch (const UsageError& e) {
+        return e.problem();
+    }
+    return "";
+}
+
+TEST(FlavorConfig, FlavorsDeriveFromTheMainImageOptions) {
+    const PublisherConfig config =
+        load(with({{"image", {{"compressor", "lzo"}, {"uid", 250}, {"block_size", 65536}}},
+                   {"flavors",
+                    {{{"name", "xz"}, {"compressor", "xz"}, {"level", 9}},
+                     {{"name", "zst"}, {"compressor", "zstd"}, {"block_size", 1048576}}}}}));
+    ASSERT_EQ(config.flavors.size(), 2u);
+    EXPECT_EQ(config.flavors[0].name, "xz");
+    EXPECT_EQ(config.flavors[0].image.compressor, Compressor::xz);
+    EXPECT_EQ(config.flavors[0].image.level, 9);
+    EXPECT_EQ(config.flavors[0].image.uid, 250u);
+    EXPECT_EQ(config.flavors[0].image.block_size, 65536u);
+    EXPECT_EQ(config.flavors[0].image.layout, Layout::classic);
+    EXPECT_EQ(config.flavors[1].image.block_size, 1048576u);
+    EXPECT_FALSE(config.flavors[1].image.level); // not the main image's lzo level
+    EXPECT_FALSE(config.current_aliases);
+}
+
+TEST(FlavorConfig, BadFlavorsAreRefusedWithTheKey) {
+    auto flavor = [](const nlohmann::json& entry) {
+        return problem(with({{"flavors", nlohmann::json::array({entry})}}));
+    };
+    EXPECT_NE(flavor({{"name", "sqfs"}, {"compressor", "xz"}})
+                  .find("flavors[0].name: 'sqfs' is reserved"),
+              std::string::npos);
+    EXPECT_NE(flavor({{"name", "sqdelta"}, {"compressor", "xz"}}).find("reserved"),
+              std::string::npos);
+    EXPECT_NE(flavor({{"name", "current"}, {"compressor", "xz"}}).find("reserved"),
+              std::string::npos);
+    EXPECT_NE(flavor({{"name", "x.z"}, {"compressor", "xz"}}).find("contains ."),
+              std::string::npos);
+    EXPECT_NE(flavor({{"name", "x-z"}, {"compressor", "xz"}}).find("contains -"),
+              std::string::npos);
+    EXPECT_NE(flavor({{"name", "9xz"}, {"compressor", "xz"}}).find("start with a letter"),
+              std::string::npos);
+    EXPECT_NE(flavor({{"name", "abcdefghijklmnopq"}, {"compressor", "xz"}}).find("longer than 16"),
+              std::string::npos);
+    EXPECT_NE(flavor({{"name", "xz"}}).find("flavors[0].compressor: required"), std::string::npos);
+    EXPECT_NE(flavor({{"name", "xz"}, {"compressor", "xz"}, {"level", 12}}).find("level must be"),
+              std::string::npos);
+    EXPECT_NE(flavor({{"name", "xz"}, {"compressor", "xz"}, {"layout", "stable"}})
+                  .find("flavors[0].layout: unknown key"),
+              std::string::npos);
+    EXPECT_NE(problem(with({{"flavors",
+                             {{{"name", "xz"}, {"compressor", "xz"}},
+                              {{"name", "xz"}, {"compressor", "gzip"}}}}}))
+                  .find("used by two flavors"),
+              std::string::npos);
+    EXPECT_NE(problem(with({{"flavors", "xz"}})).find("flavors: expected a list"),
+              std::string::npos);
+}
+
+TEST(FlavorConfig, CurrentAliasesForms) {
+    EXPECT_FALSE(load(with({{"current_aliases", false}})).current_aliases);
+    const PublisherConfig on = load(with({{"current_aliases", true}}));
+    ASSERT_TRUE(on.current_aliases);
+    EXPECT_EQ(on.current_aliases->mode, AliasMode::symlink);
+    EXPECT_EQ(on.current_aliases->main_infix, "");
+    const PublisherConfig copy =
+        load(with({{"current_aliases", {{"mode", "copy"}, {"main_infix", "lzo"}}}}));
+    EXPECT_EQ(copy.current_aliases->mode, AliasMode::copy);
+    EXPECT_EQ(copy.current_aliases->main_infix, "lzo");
+    EXPECT_NE(
+        problem(with({{"current_aliases", {{"mode", "hardlink"}}}})).find("current_aliases.mode"),
+        std::string::npos);
+    EXPECT_NE(problem(with({{"current_aliases", "yes"}})).find("current_aliases: expected true"),
+              std::string::npos);
+    EXPECT_NE(problem(with({{"flavors", {{{"name", "lzo"}, {"compressor", "lzo"}}}},
+                            {"current_aliases", {{"main_infix", "lzo"}}}}))
+                  .find("also a flavor's name"),
+              std::string::npos);
+}
+
+TEST(FlavorConfig, AliasNamesAndReservedVersions) {
+    EXPECT_EQ(current_alias_name("gentoo"), "gentoo-current.sqfs");
+    EXPECT_EQ(current_alias_name("gentoo", "xz"), "gentoo-current.xz.sqfs");
+    EXPECT_EQ(current_alias_infix("gentoo", "gentoo-current.sqfs"), "");
+    EXPECT_EQ(current_alias_infix("gentoo", "gentoo-current.lzo.sqfs"), "lzo");
+    EXPECT_FALSE(current_alias_infix("gentoo", "gentoo-20260101.sqfs"));
+    EXPECT_FALSE(current_alias_infix("gentoo", "gentoo-current.a.b.sqfs"));
+    EXPECT_FALSE(current_alias_infix("gentoo", "gentoo-currentx.sqfs"));
+    EXPECT_FALSE(current_alias_infix("gentoo-kde", "gentoo-current.sqfs"));
+    EXPECT_NE(version_problem("current.xz"), "");
+    EXPECT_EQ(version_problem("currentx"), "");
+    EXPECT_EQ(version_problem("1.0"), "");
+}
+
+} // namespace
+} // namespace squashpub::config

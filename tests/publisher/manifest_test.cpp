@@ -85,7 +85,12 @@ TEST(SharedManifest, OwnNamesAreExactParses) {
     EXPECT_EQ(parse_own_name("gentoo", "gentoo-1-2.sqdelta")->from, "1");
     EXPECT_FALSE(parse_own_name("gentoo", "gentoo-kde-20260101.sqfs"));
     EXPECT_FALSE(parse_own_name("gentoo", "gentoo-kde-1-2.sqdelta"));
-    EXPECT_FALSE(parse_own_name("gentoo", "gentoo-current.sqfs"));
+    // The current aliases (issue #13) are gentoo's: pruned when unlisted.
+    EXPECT_TRUE(parse_own_name("gentoo", "gentoo-current.sqfs")->is_alias);
+    EXPECT_TRUE(parse_own_name("gentoo", "gentoo-current.xz.sqfs")->is_alias);
+    EXPECT_FALSE(parse_own_name("gentoo-kde", "gentoo-current.sqfs"));
+    // A flavor image parses as a snapshot: kept or pruned by the same rule.
+    EXPECT_TRUE(parse_own_name("gentoo", "gentoo-20260101.xz.sqfs"));
     EXPECT_FALSE(parse_own_name("gentoo", "gentoo-1.sqfs.tmp"));
     EXPECT_FALSE(parse_own_name("gentoo", "gentoo-.sqfs"));
 }

@@ -71,8 +71,9 @@ TEST(Plan, RemovalNeverTakesAnotherRepositorysFilesForItsOwn) {
                           "gentoo-x.sqfs.sqfs",
                           "gentoo-a b.sqfs"};
     input.grace_generations = 0;
+    // gentoo-current.sqfs is gentoo's current alias (issue #13): unlisted, it goes.
     EXPECT_EQ(files_to_remove(input, {"gentoo-20260630.sqfs"}),
-              (std::vector<std::string>{"gentoo-20260628.sqfs"}));
+              (std::vector<std::string>{"gentoo-20260628.sqfs", "gentoo-current.sqfs"}));
 }
 
 TEST(Plan, ListedFilesAreSnapshotKeptSnapshotsAndBuiltDeltas) {
