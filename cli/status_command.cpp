@@ -7,6 +7,7 @@
 #include "publisher/mirror.hpp"
 #include "publisher/repair.hpp"
 #include "publisher/shared_manifest.hpp"
+#include "publisher/signer.hpp"
 #include "publisher/state.hpp"
 
 #include <cstdio>
@@ -30,6 +31,27 @@ void print_shared_repositories(const publisher::Mirror& mirror, const std::strin
         const publisher::Manifest part = publisher::own_part(body, name);
         std::printf("repository %s%s: Current: %s, %zu files listed\n", name.c_str(),
                     name == repo ? " (this config)" : "", part.current.c_str(), part.files.size());
+    }
+}
+
+// Each signing key's expiry and its signing subkey's, so that operators
+// see a coming expiry before the night it breaks publishing.
+void print_signing_keys(const config::PublisherConfig& config) {
+    if (!config.signing) {
+        std::printf("signing: none (unsigned on purpose)\n");
+        return;
+    }
+    auto when = [](const std::optional<UtcTime>& time) {
+        return time ? "expires " + format_utc(*time) : std::string("does not expire");
+    };
+    try {
+        for (const publisher::KeyExpiry& key : publisher::signing_key_expiries(*config.signing))
+            std::printf("signing key %s: %s; signing subkey %s: %s\n", key.fingerprint.c_str(),
+                        when(key.key_expires).c_str(),
+                        key.signing_subkey.empty() ? "none valid" : key.signing_subkey.c_str(),
+                        when(key.signing_subkey_expires).c_str());
+    } catch (const Error& error) {
+        std::printf("signing: %s\n", error.what());
     }
 }
 
@@ -60,6 +82,7 @@ int run_status(const Args& args) {
         return kExitOk;
     }
     std::printf("mirror %s\ncurrent: %s\n", config.mirror_dir.c_str(), manifest->current.c_str());
+    print_signing_keys(config);
     print_shared_repositories(mirror, config.repo);
     for (const auto& [name, hash] : manifest->files) {
         std::error_code missing;
