@@ -1,9 +1,11 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "publisher/archive.hpp"
 #include "publisher/directory_roles.hpp"
+#include "publisher/freshness.hpp"
 #include "publisher/mirror.hpp"
 #include "publisher/repair.hpp"
 #include "publisher/shared_manifest.hpp"
@@ -55,6 +57,19 @@ void print_signing_keys(const config::PublisherConfig& config) {
     }
 }
 
+// When the live manifest was signed and until when clients accept it.
+void print_freshness(const publisher::Mirror& mirror, const config::PublisherConfig& config) {
+    const std::string body = publisher::signed_part(mirror.live_text().value_or(""));
+    const std::optional<UtcTime> date = publisher::date_of(body);
+    const std::optional<UtcTime> until = publisher::valid_until_of(body);
+    std::printf("manifest Date: %s, Valid-Until: %s", date ? format_utc(*date).c_str() : "none",
+                until ? format_utc(*until).c_str() : "none");
+    if (config.resign_after)
+        std::printf(" (publish re-signs it once %s old)",
+                    format_duration(*config.resign_after).c_str());
+    std::printf("\n");
+}
+
 } // namespace
 
 config::PublisherConfig load_config_option(const ParsedOptions& options);
@@ -82,6 +97,7 @@ int run_status(const Args& args) {
         return kExitOk;
     }
     std::printf("mirror %s\ncurrent: %s\n", config.mirror_dir.c_str(), manifest->current.c_str());
+    print_freshness(mirror, config);
     print_signing_keys(config);
     print_shared_repositories(mirror, config.repo);
     for (const auto& [name, hash] : manifest->files) {

@@ -11,6 +11,14 @@ namespace {
 const std::string kDate = "Date: ";
 const std::string kValidUntil = "Valid-Until: ";
 
+std::optional<UtcTime> line_time(const std::string& body, const std::string& prefix) {
+    std::istringstream lines(body);
+    for (std::string line; std::getline(lines, line);)
+        if (line.rfind(prefix, 0) == 0)
+            return parse_utc(line.substr(prefix.size()));
+    return std::nullopt;
+}
+
 } // namespace
 
 UtcTime manifest_date() {
@@ -45,11 +53,11 @@ bool is_freshness_line(const std::string& line) {
 }
 
 std::optional<UtcTime> date_of(const std::string& body) {
-    std::istringstream lines(body);
-    for (std::string line; std::getline(lines, line);)
-        if (line.rfind(kDate, 0) == 0)
-            return parse_utc(line.substr(kDate.size()));
-    return std::nullopt;
+    return line_time(body, kDate);
+}
+
+std::optional<UtcTime> valid_until_of(const std::string& body) {
+    return line_time(body, kValidUntil);
 }
 
 bool resign_due(const config::PublisherConfig& config, const std::string& live_body) {

@@ -38,6 +38,8 @@ bool is_freshness_line(const std::string& line);
 // The Date of a manifest body; nullopt for manifests written before
 // issue #12 or with a malformed Date.
 std::optional<UtcTime> date_of(const std::string& body);
+// Likewise its Valid-Until.
+std::optional<UtcTime> valid_until_of(const std::string& body);
 
 // Whether a run with nothing new must re-sign the live manifest body: its
 // Date is resign_after older than this run's (or it has none) while

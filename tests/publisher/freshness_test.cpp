@@ -218,6 +218,12 @@ TEST(Freshness, ResignCommand) {
     EXPECT_GT(fresh.substr(6, 20), utc(old)) << fresh;
     EXPECT_EQ(files_fingerprint(f), files);
     EXPECT_EQ(check_mirror(f.expect()), "");
+    CommandResult status = f.run({"status"});
+    EXPECT_NE(status.output.find("manifest Date: " + fresh.substr(6, 20) + ", Valid-Until: "),
+              std::string::npos)
+        << status.output;
+    EXPECT_NE(status.output.find("(publish re-signs it once 3d12h old)"), std::string::npos)
+        << status.output;
 
     // A live manifest that is not the recorded one is not re-signed.
     const std::string edited = read_file(f.path("mirror/sha512sum.txt"));
@@ -239,6 +245,40 @@ TEST(Freshness, ResignTakesTheLock) {
                               "--config", f.path("publisher.json")});
     EXPECT_EQ(held.exit_code, 4) << held.output;
 }
+
+// Re-signing killed with SIGKILL after each of its writing steps: clients
+// see a valid manifest (the old one or the re-signed one), and the next
+// run clears the journal and re-signs.
+class ResignCrashAfter : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ResignCrashAfter, MirrorStaysValidAndTheNextRunRecovers) {
+    PublisherFixture f(1);
+    f.config({{"valid_for", "2d"}, {"image", {{"mtime", 1767225600}}}});
+    ASSERT_EQ(f.publish(1, {}, {epoch_env(now_epoch() - 3 * kDay)}).exit_code, 0);
+    const std::string files = files_fingerprint(f);
+    const std::string body = without_freshness(manifest_body(f.expect()));
+
+    CommandResult killed = f.publish(1, {}, {std::string("SQUASHPUB_CRASH_AFTER=") + GetParam()});
+    EXPECT_EQ(killed.exit_code, -1) << "expected death by SIGKILL: " << killed.output;
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    EXPECT_EQ(without_freshness(manifest_body(f.expect())), body);
+
+    CommandResult again = f.run({"resign"});
+    EXPECT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    EXPECT_EQ(without_freshness(manifest_body(f.expect())), body);
+    EXPECT_EQ(files_fingerprint(f), files);
+    EXPECT_FALSE(exists(f.path("state/journal.json")));
+    EXPECT_EQ(list_dir(f.path("state/manifests")).size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStep, ResignCrashAfter,
+                         ::testing::Values("resign-journal", "resign-manifest"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                             std::string name = info.param;
+                             std::replace(name.begin(), name.end(), '-', '_');
+                             return name;
+                         });
 
 TEST(SigningKeys, TwoKeysMakeTwoSignatures) {
     PublisherFixture f(1);
