@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "verifier/fetcher.hpp"
@@ -37,11 +38,21 @@ Options:
   --cache DIR          old images (${repo}-${version}.sqfs) to apply deltas to
   --archive DIR        the publisher's archive (full images), likewise; both
                        repeatable (one archive per repository of a mirror)
+  --max-age DURATION   fail when the signed Date: is older than this (7d,
+                       36h, 90m) or missing
+  --state FILE         remember per mirror and repository the last accepted
+                       signed Date: and Current: version; fail when either
+                       goes backwards (created if missing, updated only
+                       after a fully passing run)
   --jobs N             deltas checked in parallel (default: cores)
   --report FILE        write the JSON report
   --junit FILE         write a JUnit XML report
   --tmpdir DIR         where downloads and rebuilt images go
   --verbose, --quiet
+
+Freshness is read from the signed body only: a Valid-Until: in the past, or
+a Date: more than 5 minutes in the future, fails. --max-age and --state
+need --keyring: an unsigned Date proves nothing.
 
 Everything the mirror serves is treated as hostile (README: Threat model).
 Caps, each a failed check when passed:
@@ -73,7 +84,7 @@ int run_verify(const Args& args) {
         return kExitOk;
     OptionSpec spec{{"--repo", "--keyring", "--openpgp", "--cache", "--archive", "--jobs",
                      "--report", "--junit", "--tmpdir", "--max-manifest-size", "--max-file-size",
-                     "--timeout", "--min-speed", "--max-redirects"},
+                     "--timeout", "--min-speed", "--max-redirects", "--max-age", "--state"},
                     {}};
     add_common_options(spec);
     ParsedOptions options("verify", args, spec);
@@ -104,6 +115,14 @@ int run_verify(const Args& args) {
         throw UsageError("verify", "--openpgp expects no, yes or required, got '" + mode + "'");
     if (verify.openpgp != verifier::OpenPgpMode::no && !verify.keyring)
         throw UsageError("verify", "--openpgp " + mode + " needs --keyring FILE");
+    if (auto age = options.value("--max-age"))
+        verify.freshness.max_age = parse_duration(*age, "--max-age");
+    verify.freshness.state_file = options.value("--state");
+    if (verify.freshness.state_file && verify.freshness.state_file->empty())
+        throw UsageError("verify", "--state needs a file name");
+    if (verify.freshness.requested() && verify.openpgp == verifier::OpenPgpMode::no)
+        throw UsageError("verify", "--max-age and --state need --keyring FILE (and not "
+                                   "--openpgp no): only a signed Date: proves freshness");
     for (const char* flag : {"--cache", "--archive"})
         for (const std::string& dir : options.values(flag))
             verify.image_dirs.push_back(dir);

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "publisher/crash_point.hpp"
 #include "publisher/manifest.hpp"
 
 #include <fcntl.h>
@@ -149,12 +150,23 @@ void check_private_role(const config::PublisherConfig& config, const std::string
                "remove it if this directory is " + config.repo + "'s");
 }
 
+// A run killed between writing a marker's temporary file and linking it
+// leaves "NAME.tmp-PID" behind; the next claim removes such leftovers.
+void remove_stale_marker_temps(const std::string& dir, const std::string& name) {
+    const std::string prefix = name + ".tmp-";
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir, error))
+        if (entry.path().filename().string().starts_with(prefix))
+            fs::remove(entry.path(), error);
+}
+
 void claim(const config::PublisherConfig& config, const std::string& key, const std::string& dir,
            const char* name) {
     const std::string marker = dir + "/" + name;
     if (fs::exists(marker))
         return;
     fs::create_directories(dir);
+    remove_stale_marker_temps(dir, name);
     const std::string temp = marker + ".tmp-" + std::to_string(::getpid());
     const std::string text = nlohmann::json{{"role", key}, {"repo", config.repo}}.dump() + "\n";
     {
@@ -165,6 +177,7 @@ void claim(const config::PublisherConfig& config, const std::string& key, const 
         if (::fsync(out.get()) != 0)
             throw_errno(temp, "cannot fsync");
     }
+    crash_point("marker-written");
     // link() fails if another repository's run claimed it meanwhile.
     const int linked = ::link(temp.c_str(), marker.c_str());
     const int link_errno = errno;
@@ -174,6 +187,7 @@ void claim(const config::PublisherConfig& config, const std::string& key, const 
         throw_errno(marker, "cannot create");
     }
     fsync_directory(dir);
+    crash_point("marker-linked");
     if (marker_repo(marker) != config.repo)
         check_private_role(config, key, dir, std::string(name) == kArchiveMarker);
 }

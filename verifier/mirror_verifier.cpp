@@ -10,9 +10,11 @@
 #include "verifier/applier.hpp"
 #include "verifier/client_manifest.hpp"
 #include "verifier/fetcher.hpp"
+#include "verifier/freshness_check.hpp"
 #include "verifier/image_walk.hpp"
 #include "verifier/recompression_memo.hpp"
 #include "verifier/signature.hpp"
+#include "verifier/signature_report.hpp"
 #include "verifier/tree_on_signal.hpp"
 
 #include <algorithm>
@@ -67,7 +69,8 @@ class MirrorCheck {
     explicit MirrorCheck(const VerifyOptions& options)
         : options_(options), start_(Clock::now()),
           fetcher_(make_fetcher(options.source, http_options(options, start_))),
-          scratch_(options.temp_dir, "squashpub-verify"), on_signal_(scratch_.path()) {
+          scratch_(options.temp_dir, "squashpub-verify"), on_signal_(scratch_.path()),
+          freshness_(options.source, options.freshness) {
         std::filesystem::create_directory(downloads());
         std::filesystem::create_directory(rebuilt_dir());
     }
@@ -86,6 +89,7 @@ class MirrorCheck {
             report_.set_repos(options_.repos);
             return std::move(report_);
         }
+        freshness_.check_manifest(signed_parts_ ? &*trusted : nullptr, report_);
         ClientView view = parse_as_client(*trusted);
         check_names(view);
         check_duplicates(view);
@@ -103,6 +107,7 @@ class MirrorCheck {
             check_current_in_names(view);
             const std::string version = check_current(view);
             check_client_view(raw, version);
+            freshness_.check_repo(repo, version, report_);
             check_listed_files(view, version, files, deltas[repo]);
         }
         repo_.clear();
@@ -117,6 +122,7 @@ class MirrorCheck {
             result("run.timeout", Status::fail, "",
                    "the run's --timeout of " + std::to_string(options_.timeout_seconds) +
                        " s expired: later files were not checked");
+        freshness_.record(report_);
         return std::move(report_);
     }
 
@@ -221,7 +227,8 @@ class MirrorCheck {
         SignatureCheck sig = verify_clearsigned(raw, *options_.keyring, scratch_.path());
         result("signature.valid", sig.good ? Status::pass : Status::fail, kManifest,
                sig.good ? "good signature by " + sig.fingerprint : sig.problem,
-               {{"fingerprint", sig.fingerprint}}, since(start));
+               signature_details(sig), since(start));
+        report_other_signatures(sig, report_);
         if (!sig.good)
             return std::nullopt;
         signed_parts_ = parts;
@@ -691,6 +698,7 @@ class MirrorCheck {
     std::unique_ptr<Fetcher> fetcher_;
     TempDir scratch_;
     TreeOnSignal on_signal_;
+    FreshnessCheck freshness_;
     std::optional<WalkStats> target_walk_;
     std::optional<ClearsignedParts> signed_parts_; // when the signature checked out
     std::string repo_; // the repository being checked; "" for the mirror's own checks

@@ -5,6 +5,7 @@
 // files, every delta applied with the independent applier, and the
 // initial sync (full snapshot opened and walked with libsquashfs).
 
+#include "verifier/freshness_check.hpp"
 #include "verifier/report.hpp"
 
 #include <cstdint>
@@ -34,6 +35,7 @@ struct VerifyOptions {
     unsigned timeout_seconds = 3600;      // the whole run; 0: none
     uint64_t min_speed = 16 * 1024;       // bytes/s, averaged over a transfer
     long max_redirects = 5;
+    FreshnessOptions freshness; // --max-age, --state
 };
 
 // Throws UnreachableError when sha512sum.txt cannot be fetched at all.

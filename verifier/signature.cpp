@@ -4,6 +4,7 @@
 #include "core/files.hpp"
 #include "core/process.hpp"
 
+#include <algorithm>
 #include <gpgme.h>
 #include <memory>
 #include <sys/stat.h>
@@ -43,6 +44,38 @@ std::string describe_status(gpgme_signature_t sig) {
     }
 }
 
+SignatureInfo describe(gpgme_signature_t sig) {
+    SignatureInfo info;
+    info.fingerprint = sig->fpr ? sig->fpr : "";
+    const char* digest = gpgme_hash_algo_name(sig->hash_algo);
+    info.digest = digest ? digest : "unknown (" + std::to_string(sig->hash_algo) + ")";
+    info.key_known = gpgme_err_code(sig->status) != GPG_ERR_NO_PUBKEY;
+    if (gpgme_err_code(sig->status) != GPG_ERR_NO_ERROR)
+        info.problem = describe_status(sig);
+    else if (sig->summary &
+             (GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED))
+        info.problem = sig->summary & GPGME_SIGSUM_KEY_REVOKED   ? "the signing key is revoked"
+                       : sig->summary & GPGME_SIGSUM_KEY_EXPIRED ? "the signing key has expired"
+                                                                 : "the signature has expired";
+    else
+        info.problem = weak_digest_problem(sig->hash_algo);
+    info.good = info.problem.empty();
+    return info;
+}
+
+// With one signature, its problem; with several, each one's, by key.
+std::string combined_problem(const std::vector<SignatureInfo>& signatures) {
+    if (signatures.size() == 1)
+        return signatures.front().problem;
+    std::string text = "none of the " + std::to_string(signatures.size()) +
+                       " signatures is good by a key of the keyring:";
+    for (const SignatureInfo& info : signatures)
+        text += " " + (info.fingerprint.empty() ? std::string("?") : info.fingerprint) + ": " +
+                info.problem + ";";
+    text.pop_back();
+    return text;
+}
+
 // A private home holding only the given keyring: nothing else can vouch.
 class ThrowawayHome {
   public:
@@ -63,6 +96,21 @@ class ThrowawayHome {
 };
 
 } // namespace
+
+std::string weak_digest_problem(int gpgme_hash_algo) {
+    switch (gpgme_hash_algo) {
+    case GPGME_MD_SHA256:
+    case GPGME_MD_SHA384:
+    case GPGME_MD_SHA512:
+        return "";
+    default: {
+        const char* name = gpgme_hash_algo_name(static_cast<gpgme_hash_algo_t>(gpgme_hash_algo));
+        return std::string("signed with a ") + (name ? name : "unknown") +
+               " digest, which is too weak to trust: the publisher must sign with SHA-256 or "
+               "stronger (SHA512 is what squashpub publish uses)";
+    }
+    }
+}
 
 SignatureCheck verify_clearsigned(const std::string& text, const std::string& keyring,
                                   const std::string& scratch_dir) {
@@ -109,20 +157,14 @@ SignatureCheck verify_clearsigned(const std::string& text, const std::string& ke
         result.problem = "no signature found";
         return result;
     }
-    gpgme_signature_t sig = verified->signatures;
-    result.fingerprint = sig->fpr ? sig->fpr : "";
-    if (gpgme_err_code(sig->status) != GPG_ERR_NO_ERROR) {
-        result.problem = describe_status(sig);
-        return result;
-    }
-    if (sig->summary &
-        (GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED)) {
-        result.problem = sig->summary & GPGME_SIGSUM_KEY_REVOKED   ? "the signing key is revoked"
-                         : sig->summary & GPGME_SIGSUM_KEY_EXPIRED ? "the signing key has expired"
-                                                                   : "the signature has expired";
-        return result;
-    }
-    result.good = true;
+    for (gpgme_signature_t sig = verified->signatures; sig; sig = sig->next)
+        result.signatures.push_back(describe(sig));
+    const auto good = std::find_if(result.signatures.begin(), result.signatures.end(),
+                                   [](const SignatureInfo& info) { return info.good; });
+    result.good = good != result.signatures.end();
+    result.fingerprint = result.good ? good->fingerprint : result.signatures.front().fingerprint;
+    if (!result.good)
+        result.problem = combined_problem(result.signatures);
     return result;
 }
 

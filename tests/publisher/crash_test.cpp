@@ -55,6 +55,40 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, CrashAfter,
                              return name;
                          });
 
+// The first run claims archive_dir and state_dir with a marker file; killed
+// while writing one, the next run still claims both for its repository,
+// leaves no temporary file behind and publishes.
+class MarkerCrashAfter : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MarkerCrashAfter, TheNextRunClaimsTheDirectoriesAndPublishes) {
+    PublisherFixture f(1);
+    f.config();
+    CommandResult killed = f.publish(1, {}, {std::string("SQUASHPUB_CRASH_AFTER=") + GetParam()});
+    EXPECT_EQ(killed.exit_code, -1) << "expected death by SIGKILL: " << killed.output;
+    EXPECT_FALSE(exists(f.path("mirror/sha512sum.txt")));
+
+    CommandResult again = f.publish(1);
+    ASSERT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    for (const char* marker : {"archive/.squashpub-archive", "state/.squashpub-state"}) {
+        const nlohmann::json claimed = nlohmann::json::parse(read_file(f.path(marker)));
+        EXPECT_EQ(claimed.at("repo"), "test") << marker;
+    }
+    for (const char* dir : {"archive", "state"})
+        for (const std::string& name : list_dir(f.path(dir)))
+            EXPECT_EQ(name.find(".tmp-"), std::string::npos) << dir << "/" << name;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryMarkerStep, MarkerCrashAfter,
+                         ::testing::Values("marker-written", "marker-linked"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                             std::string name = info.param;
+                             for (char& c : name)
+                                 if (c == '-')
+                                     c = '_';
+                             return name;
+                         });
+
 // A forced republish (issue #11) killed after each step: before its journal
 // the old mirror is untouched; after its manifest switch the new one is
 // complete; in between (files replacing listed ones) the next run
