@@ -15,6 +15,7 @@ int run_delta(const Args& args);
 int run_apply(const Args& args);
 int run_publish(const Args& args);
 int run_repair(const Args& args);
+int run_resign(const Args& args);
 int run_status(const Args& args);
 int run_verify(const Args& args);
 

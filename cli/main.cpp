@@ -22,6 +22,7 @@ Commands:
   apply    apply a delta with squashpub's independent client implementation
   publish  the nightly job: snapshot, deltas, signed manifest, atomic publish
   repair   regenerate missing deltas and snapshots of a published mirror
+  resign   re-sign the live manifest now (new Date/Valid-Until, same files)
   status   show what is published and archived, and what repair would do
   verify   replay the client against a published mirror (directory or URL), for CI
 
@@ -38,7 +39,7 @@ const Command kCommands[] = {
     {"image", squashpub::cli::run_image},   {"delta", squashpub::cli::run_delta},
     {"apply", squashpub::cli::run_apply},   {"publish", squashpub::cli::run_publish},
     {"repair", squashpub::cli::run_repair}, {"status", squashpub::cli::run_status},
-    {"verify", squashpub::cli::run_verify},
+    {"verify", squashpub::cli::run_verify}, {"resign", squashpub::cli::run_resign},
 };
 
 } // namespace

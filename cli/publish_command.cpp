@@ -74,8 +74,9 @@ int run_publish(const Args& args) {
         std::printf("published %s-%s: %zu deltas\n", config.repo.c_str(), outcome.version.c_str(),
                     outcome.report["deltas"].size());
     else
-        std::printf("%s-%s already published; nothing changed\n", config.repo.c_str(),
-                    outcome.version.c_str());
+        std::printf("%s-%s already published; %s\n", config.repo.c_str(), outcome.version.c_str(),
+                    outcome.report.value("resigned", false) ? "manifest re-signed (freshness)"
+                                                            : "nothing changed");
     return kExitOk;
 }
 

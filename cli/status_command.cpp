@@ -1,13 +1,16 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "publisher/archive.hpp"
 #include "publisher/directory_roles.hpp"
+#include "publisher/freshness.hpp"
 #include "publisher/mirror.hpp"
 #include "publisher/repair.hpp"
 #include "publisher/retention.hpp"
 #include "publisher/shared_manifest.hpp"
+#include "publisher/signer.hpp"
 #include "publisher/state.hpp"
 
 #include <cstdio>
@@ -57,6 +60,40 @@ void print_archive_disk_use(const config::PublisherConfig& config) {
     std::printf("\n");
 }
 
+// Each signing key's expiry and its signing subkey's, so that operators
+// see a coming expiry before the night it breaks publishing.
+void print_signing_keys(const config::PublisherConfig& config) {
+    if (!config.signing) {
+        std::printf("signing: none (unsigned on purpose)\n");
+        return;
+    }
+    auto when = [](const std::optional<UtcTime>& time) {
+        return time ? "expires " + format_utc(*time) : std::string("does not expire");
+    };
+    try {
+        for (const publisher::KeyExpiry& key : publisher::signing_key_expiries(*config.signing))
+            std::printf("signing key %s: %s; signing subkey %s: %s\n", key.fingerprint.c_str(),
+                        when(key.key_expires).c_str(),
+                        key.signing_subkey.empty() ? "none valid" : key.signing_subkey.c_str(),
+                        when(key.signing_subkey_expires).c_str());
+    } catch (const Error& error) {
+        std::printf("signing: %s\n", error.what());
+    }
+}
+
+// When the live manifest was signed and until when clients accept it.
+void print_freshness(const publisher::Mirror& mirror, const config::PublisherConfig& config) {
+    const std::string body = publisher::signed_part(mirror.live_text().value_or(""));
+    const std::optional<UtcTime> date = publisher::date_of(body);
+    const std::optional<UtcTime> until = publisher::valid_until_of(body);
+    std::printf("manifest Date: %s, Valid-Until: %s", date ? format_utc(*date).c_str() : "none",
+                until ? format_utc(*until).c_str() : "none");
+    if (config.resign_after)
+        std::printf(" (publish re-signs it once %s old)",
+                    format_duration(*config.resign_after).c_str());
+    std::printf("\n");
+}
+
 } // namespace
 
 config::PublisherConfig load_config_option(const ParsedOptions& options);
@@ -84,6 +121,8 @@ int run_status(const Args& args) {
         return kExitOk;
     }
     std::printf("mirror %s\ncurrent: %s\n", config.mirror_dir.c_str(), manifest->current.c_str());
+    print_freshness(mirror, config);
+    print_signing_keys(config);
     print_shared_repositories(mirror, config.repo);
     for (const auto& [name, hash] : manifest->files) {
         std::error_code missing;

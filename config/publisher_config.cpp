@@ -1,6 +1,7 @@
 #include "config/publisher_config.hpp"
 
 #include "config/json_fields.hpp"
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/names.hpp"
 
@@ -22,9 +23,23 @@ std::string required_string(JsonObject& top, const std::string& key) {
 SigningConfig read_signing(JsonObject& signing) {
     SigningConfig config;
     auto key = signing.string("key");
-    if (!key || key->empty())
-        signing.fail("key", "required: the signing key's fingerprint");
-    config.key = *key;
+    auto keys = signing.string_list("keys");
+    if (key && keys)
+        signing.fail("keys", "give either \"key\" (one fingerprint) or \"keys\" (a list), not "
+                             "both");
+    if (key && !key->empty())
+        config.keys = {*key};
+    else if (keys)
+        config.keys = *keys;
+    else
+        signing.fail("key", "required: the signing key's fingerprint (or \"keys\": a list of "
+                            "fingerprints)");
+    if (config.keys.empty())
+        signing.fail("keys", "must list at least one fingerprint");
+    for (const std::string& fingerprint : config.keys)
+        if (fingerprint.empty() ||
+            std::count(config.keys.begin(), config.keys.end(), fingerprint) > 1)
+            signing.fail("keys", "'" + fingerprint + "' is empty or listed twice");
     config.gnupg_home = signing.string("gnupg_home").value_or("");
     config.passphrase_file = signing.string("passphrase_file").value_or("");
     config.current_in_comment = signing.boolean("current_in_comment").value_or(false);
@@ -99,6 +114,35 @@ void check_metrics_file(JsonObject& top, const PublisherConfig& config) {
                                      "' is inside mirror_dir, which mirrors copy to the public");
 }
 
+std::optional<std::chrono::seconds> duration(JsonObject& top, const std::string& key) {
+    std::optional<std::string> text = top.string(key);
+    if (!text)
+        return std::nullopt;
+    try {
+        return parse_duration(*text, key);
+    } catch (const UsageError& error) {
+        top.fail(key, error.problem());
+    }
+}
+
+// resign_after defaults to half of valid_for, so that a missed night or
+// two still leaves clients a valid manifest.
+void read_freshness(JsonObject& top, PublisherConfig& config) {
+    config.valid_for = duration(top, "valid_for");
+    config.resign_after = duration(top, "resign_after");
+    if (config.resign_after && !config.valid_for)
+        top.fail("resign_after", "needs valid_for (re-signing refreshes Valid-Until)");
+    if (config.valid_for && !config.resign_after)
+        config.resign_after = *config.valid_for / 2;
+    if (config.valid_for && *config.resign_after >= *config.valid_for)
+        top.fail("resign_after", "(" + format_duration(*config.resign_after) +
+                                     ") must be shorter than valid_for (" +
+                                     format_duration(*config.valid_for) +
+                                     "), or the manifest expires before it is re-signed");
+    if (auto days = top.unsigned_integer("warn_key_expiry", 0, 3650))
+        config.warn_key_expiry_days = static_cast<unsigned>(*days);
+}
+
 } // namespace
 
 PublisherConfig load_publisher_config(const std::string& path) {
@@ -154,6 +198,7 @@ PublisherConfig load_publisher_config(const std::string& path) {
                             "an unsigned manifest on purpose");
     if (auto signing = top.object("signing"))
         config.signing = read_signing(*signing);
+    read_freshness(top, config);
     top.reject_unknown_keys();
     return config;
 }

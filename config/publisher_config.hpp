@@ -5,8 +5,10 @@
 #include "config/flavor_config.hpp"
 #include "config/image_config.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace squashpub::config {
 
@@ -14,7 +16,9 @@ enum class VersionScheme { date, commit };
 enum class ArchiveMode { full, reverse_deltas };
 
 struct SigningConfig {
-    std::string key;             // fingerprint of the signing key
+    // Fingerprints of the signing keys, at least one: the manifest carries
+    // one signature by each (several during a key rotation).
+    std::vector<std::string> keys;
     std::string gnupg_home;      // empty: GnuPG's default ($GNUPGHOME or ~/.gnupg)
     std::string passphrase_file; // empty: no passphrase, or the agent has it
     bool current_in_comment = false;
@@ -50,6 +54,11 @@ struct PublisherConfig {
     std::optional<CurrentAliases> current_aliases; // unset: no ${repo}-current* names
     // nullopt: "signing": null, publish unsigned on purpose.
     std::optional<SigningConfig> signing;
+    // Freshness: the signed manifest says until when it is valid, and a
+    // run with nothing new re-signs once the live one is resign_after old.
+    std::optional<std::chrono::seconds> valid_for;
+    std::optional<std::chrono::seconds> resign_after; // set whenever valid_for is
+    unsigned warn_key_expiry_days = 30;
 };
 
 PublisherConfig load_publisher_config(const std::string& path);

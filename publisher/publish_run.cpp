@@ -13,12 +13,14 @@
 #include "publisher/directory_roles.hpp"
 #include "publisher/disk_space.hpp"
 #include "publisher/flavors.hpp"
+#include "publisher/freshness.hpp"
 #include "publisher/lock.hpp"
 #include "publisher/metrics.hpp"
 #include "publisher/mirror.hpp"
 #include "publisher/plan.hpp"
 #include "publisher/recovery.hpp"
 #include "publisher/retention.hpp"
+#include "publisher/resign.hpp"
 #include "publisher/shared_manifest.hpp"
 #include "publisher/shared_mirror.hpp"
 #include "publisher/signer.hpp"
@@ -73,6 +75,7 @@ class PublishRun {
         crash_point("lock");
         if (config_.signing)
             check_signing_key(*config_.signing);
+        key_warnings_ = warn_about_expiring_keys(config_);
         check_mirror_sharing(config_, mirror_);
         claim_directory_roles(config_);
         Archive archive(config_.archive_dir, config_.repo, config_.archive, config_.jobs);
@@ -232,9 +235,18 @@ class PublishRun {
             input.previous_manifests.push_back(recent[i].names());
         const std::vector<std::string> removed = files_to_remove(input, listed);
         mirror_.remove(removed);
+        // Freshness: an unchanged manifest is re-signed before it grows stale.
+        const bool resign = resign_due(config_, signed_part(mirror_.live_text().value_or("")));
+        if (resign)
+            resign_live_manifest(config_, mirror_, state_);
         PublishOutcome outcome;
         outcome.version = version_;
-        outcome.report = {{"version", version_}, {"changed", false}, {"removed", removed}};
+        outcome.report = {{"version", version_},
+                          {"changed", false},
+                          {"removed", removed},
+                          {"resigned", resign},
+                          {"key_expiry_warnings", key_warnings_}};
+        state_.write_report(outcome.report);
         return outcome;
     }
 
@@ -456,6 +468,7 @@ class PublishRun {
                                  {"not_published_oversize", oversize_},
                                  {"rejected_by_test_apply", rejected_},
                                  {"signed", config_.signing.has_value()},
+                                 {"key_expiry_warnings", key_warnings_},
                                  {"timings_seconds", timings_},
                                  {"peak_rss_kib", peak_rss_kib()}};
         report["added"].push_back(snapshot_name(config_.repo, version_));
@@ -511,6 +524,7 @@ class PublishRun {
     std::vector<std::string>& oversize_ = facts_.oversize;
     std::vector<std::string>& rejected_ = facts_.rejected;
     std::map<std::string, double>& timings_ = facts_.phase_seconds;
+    std::vector<std::string> key_warnings_;
 };
 
 } // namespace

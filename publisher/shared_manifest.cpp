@@ -1,6 +1,7 @@
 #include "publisher/shared_manifest.hpp"
 
 #include "core/names.hpp"
+#include "publisher/freshness.hpp"
 
 #include <algorithm>
 #include <map>
@@ -157,7 +158,7 @@ std::string merged_body(const std::string& live_body, const Manifest& ours,
                     kept += " " + token;
             if (!kept.empty())
                 currents.push_back("Current:" + kept);
-        } else if (!line.empty()) {
+        } else if (!line.empty() && !is_freshness_line(line)) { // this run writes its own
             others.push_back(line);
         }
     }

@@ -1,6 +1,7 @@
 #include "publisher/shared_mirror.hpp"
 
 #include "core/error.hpp"
+#include "publisher/freshness.hpp"
 #include "publisher/shared_manifest.hpp"
 #include "publisher/signer.hpp"
 
@@ -42,7 +43,9 @@ void check_same_signing(const config::PublisherConfig& config, const std::string
     if (live_signed && !signed_by_key(*config.signing, live_text, &signer))
         throw Error(config.mirror_dir,
                     who + " is signed by " + (signer.empty() ? "an unknown key" : signer) +
-                        ", not by signing key " + config.signing->key + " of " + config.file +
+                        ", not by signing key " +
+                        join({config.signing->keys.begin(), config.signing->keys.end()}) + " of " +
+                        config.file +
                         "; one manifest has one signature: use the same key for every "
                         "repository of this mirror");
 }
@@ -63,7 +66,9 @@ std::set<std::string> other_repositories(const Mirror& mirror, const std::string
 
 std::string manifest_text(const config::PublisherConfig& config, const Mirror& mirror,
                           const Manifest& ours) {
+    // One Date (and Valid-Until) for the whole shared manifest: this run's.
     const std::string body =
+        freshness_lines(freshness_for(config)) +
         merged_body(signed_part(mirror.live_text().value_or("")), ours, config.repo);
     return config.signing ? clearsign(*config.signing, body, ours.current) : body;
 }

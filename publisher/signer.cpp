@@ -7,6 +7,8 @@
 #include <ctime>
 #include <gpgme.h>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace squashpub::publisher {
 namespace {
@@ -29,7 +31,26 @@ using Key = std::unique_ptr<_gpgme_key, KeyDeleter>;
 using Data = std::unique_ptr<gpgme_data, DataDeleter>;
 
 std::string subject_of(const config::SigningConfig& signing) {
-    return "signing key " + signing.key;
+    std::string keys;
+    for (const std::string& key : signing.keys)
+        keys += (keys.empty() ? "" : ", ") + key;
+    return (signing.keys.size() == 1 ? "signing key " : "signing keys ") + keys;
+}
+
+std::string subject_of(gpgme_key_t key) {
+    return std::string("signing key ") + (key->fpr ? key->fpr : "?");
+}
+
+// SHA-256 and stronger; a fresh GnuPG home signs with SHA-256 unless its
+// gpg.conf says otherwise, and GPGME cannot choose the digest per call.
+bool strong_digest(gpgme_hash_algo_t algo) {
+    return algo == GPGME_MD_SHA256 || algo == GPGME_MD_SHA384 || algo == GPGME_MD_SHA512;
+}
+
+std::optional<UtcTime> expiry_of(long expires) {
+    if (expires <= 0)
+        return std::nullopt;
+    return UtcTime(std::chrono::seconds(expires));
 }
 
 gpgme_error_t give_passphrase(void* hook, const char*, const char*, int previous_bad, int fd) {
@@ -66,35 +87,55 @@ class Session {
             check(gpgme_set_pinentry_mode(context_.get(), GPGME_PINENTRY_MODE_CANCEL),
                   "cannot disable the pinentry");
         }
-        gpgme_key_t key = nullptr;
-        gpgme_error_t err = gpgme_get_key(context_.get(), signing.key.c_str(), &key, 1);
-        if (err)
-            throw Error(subject_of(signing),
-                        "no usable secret key in " +
-                            (signing.gnupg_home.empty() ? std::string("the GnuPG home")
-                                                        : signing.gnupg_home) +
-                            ": " + gpg_error_text(err));
-        key_.reset(key);
+        for (const std::string& fingerprint : signing.keys) {
+            gpgme_key_t key = nullptr;
+            gpgme_error_t err = gpgme_get_key(context_.get(), fingerprint.c_str(), &key, 1);
+            if (err)
+                throw Error("signing key " + fingerprint,
+                            "no usable secret key in " +
+                                (signing.gnupg_home.empty() ? std::string("the GnuPG home")
+                                                            : signing.gnupg_home) +
+                                ": " + gpg_error_text(err));
+            keys_.emplace_back(key);
+        }
     }
 
     void check_usable() const {
-        gpgme_key_t key = key_.get();
-        if (key->revoked)
-            throw Error(subject_of(signing_), "is revoked");
-        if (key->expired)
-            throw Error(subject_of(signing_), "has expired");
-        if (key->disabled)
-            throw Error(subject_of(signing_), "is disabled");
-        bool signing_subkey = false;
-        for (gpgme_subkey_t sub = key->subkeys; sub; sub = sub->next)
-            if (sub->can_sign && !sub->expired && !sub->revoked && !sub->disabled)
-                signing_subkey = true;
-        if (!signing_subkey)
-            throw Error(subject_of(signing_), "has no valid signing (sub)key");
+        for (const Key& owned : keys_) {
+            gpgme_key_t key = owned.get();
+            if (key->revoked)
+                throw Error(subject_of(key), "is revoked");
+            if (key->expired)
+                throw Error(subject_of(key), "has expired");
+            if (key->disabled)
+                throw Error(subject_of(key), "is disabled");
+            if (!signing_subkey(key))
+                throw Error(subject_of(key), "has no valid signing (sub)key");
+        }
+    }
+
+    // The expiry of each key and of the subkey GnuPG signs with.
+    std::vector<KeyExpiry> expiries() const {
+        std::vector<KeyExpiry> result;
+        for (const Key& owned : keys_) {
+            gpgme_key_t key = owned.get();
+            KeyExpiry expiry;
+            expiry.fingerprint = key->fpr ? key->fpr : "";
+            if (key->subkeys)
+                expiry.key_expires = expiry_of(key->subkeys->expires);
+            if (gpgme_subkey_t sub = signing_subkey(key)) {
+                expiry.signing_subkey = sub->fpr ? sub->fpr : "";
+                expiry.signing_subkey_expires = expiry_of(sub->expires);
+            }
+            result.push_back(expiry);
+        }
+        return result;
     }
 
     std::string clearsign(const std::string& body) {
-        check(gpgme_signers_add(context_.get(), key_.get()), "cannot select the key");
+        gpgme_signers_clear(context_.get());
+        for (const Key& key : keys_)
+            check(gpgme_signers_add(context_.get(), key.get()), "cannot select the key");
         gpgme_data_t in = nullptr, out = nullptr;
         check(gpgme_data_new_from_mem(&in, body.data(), body.size(), 0), "out of memory");
         Data input(in);
@@ -106,12 +147,18 @@ class Session {
         gpgme_sign_result_t result = gpgme_op_sign_result(context_.get());
         if (!result || result->invalid_signers || !result->signatures)
             throw Error(subject_of(signing_), "GnuPG made no signature");
-        if (result->signatures->hash_algo != GPGME_MD_SHA512)
-            throw Error(subject_of(signing_),
-                        std::string("signed with ") +
-                            gpgme_hash_algo_name(result->signatures->hash_algo) +
-                            " instead of SHA512; add 'personal-digest-preferences SHA512' to "
-                            "gpg.conf in the GnuPG home");
+        size_t made = 0;
+        for (gpgme_new_signature_t sig = result->signatures; sig; sig = sig->next, ++made)
+            if (!strong_digest(sig->hash_algo))
+                throw Error(subject_of(signing_),
+                            std::string("signed with the weak digest ") +
+                                gpgme_hash_algo_name(sig->hash_algo) +
+                                "; add 'personal-digest-preferences SHA512' to gpg.conf in the "
+                                "GnuPG home");
+        if (made != keys_.size())
+            throw Error(subject_of(signing_), "GnuPG made " + std::to_string(made) +
+                                                  " signatures instead of " +
+                                                  std::to_string(keys_.size()));
         size_t size = 0;
         char* text = gpgme_data_release_and_get_mem(output.release(), &size);
         std::string signed_text(text, size);
@@ -119,23 +166,25 @@ class Session {
         return signed_text;
     }
 
-    // The signer of a clearsigned text (fingerprint or key id, as GnuPG
-    // reports it, even for a key not in this keyring); "" if none.
-    std::string signer_of(const std::string& text) {
+    // The signers of a clearsigned text (fingerprints or key ids, as GnuPG
+    // reports them, even for keys not in this keyring).
+    std::vector<std::string> signers_of(const std::string& text) {
         gpgme_data_t in = nullptr, out = nullptr;
         check(gpgme_data_new_from_mem(&in, text.data(), text.size(), 0), "out of memory");
         Data input(in);
         check(gpgme_data_new(&out), "out of memory");
         Data output(out);
+        std::vector<std::string> signers;
         if (gpgme_op_verify(context_.get(), input.get(), nullptr, output.get()))
-            return "";
+            return signers;
         gpgme_verify_result_t result = gpgme_op_verify_result(context_.get());
-        if (!result || !result->signatures || !result->signatures->fpr)
-            return "";
-        return result->signatures->fpr;
+        for (gpgme_signature_t sig = result ? result->signatures : nullptr; sig; sig = sig->next)
+            if (sig->fpr)
+                signers.push_back(sig->fpr);
+        return signers;
     }
 
-    // Whether id (a fingerprint or key id) names our key or a subkey.
+    // Whether id (a fingerprint or key id) names one of our keys or a subkey.
     bool is_ours(std::string id) const {
         auto upper = [](std::string text) {
             for (char& c : text)
@@ -143,18 +192,22 @@ class Session {
             return text;
         };
         id = upper(id);
-        for (gpgme_subkey_t sub = key_->subkeys; sub && !id.empty(); sub = sub->next)
-            if (sub->fpr && upper(sub->fpr).ends_with(id))
-                return true;
+        for (const Key& key : keys_)
+            for (gpgme_subkey_t sub = key->subkeys; sub && !id.empty(); sub = sub->next)
+                if (sub->fpr && upper(sub->fpr).ends_with(id))
+                    return true;
         return false;
     }
 
   private:
     // What to do about the usual signing failures.
     std::string hint(gpgme_error_t err) const {
-        const long created = key_->subkeys ? key_->subkeys->timestamp : 0;
-        if (created > static_cast<long>(std::time(nullptr)))
-            return " (the key was created in the future: check the system clock)";
+        for (const Key& key : keys_) {
+            const long created = key->subkeys ? key->subkeys->timestamp : 0;
+            if (created > static_cast<long>(std::time(nullptr)))
+                return " (key " + std::string(key->fpr ? key->fpr : "?") +
+                       " was created in the future: check the system clock)";
+        }
         switch (gpgme_err_code(err)) {
         case GPG_ERR_BAD_PASSPHRASE:
             return " (signing.passphrase_file " + signing_.passphrase_file +
@@ -177,8 +230,18 @@ class Session {
     }
 
     const config::SigningConfig& signing_;
+    // The valid signing-capable subkey GnuPG would sign with (the newest).
+    static gpgme_subkey_t signing_subkey(gpgme_key_t key) {
+        gpgme_subkey_t chosen = nullptr;
+        for (gpgme_subkey_t sub = key->subkeys; sub; sub = sub->next)
+            if (sub->can_sign && !sub->expired && !sub->revoked && !sub->disabled &&
+                (!chosen || sub->timestamp > chosen->timestamp))
+                chosen = sub;
+        return chosen;
+    }
+
     Context context_;
-    Key key_;
+    std::vector<Key> keys_;
     std::string passphrase_;
 };
 
@@ -206,8 +269,36 @@ void check_signing_key(const config::SigningConfig& signing) {
 bool signed_by_key(const config::SigningConfig& signing, const std::string& clearsigned,
                    std::string* signer) {
     Session session(signing);
-    *signer = session.signer_of(clearsigned);
-    return session.is_ours(*signer);
+    const std::vector<std::string> signers = session.signers_of(clearsigned);
+    signer->clear();
+    for (const std::string& id : signers) {
+        if (session.is_ours(id)) {
+            *signer = id;
+            return true;
+        }
+        *signer += (signer->empty() ? "" : ", ") + id;
+    }
+    return false;
+}
+
+std::vector<KeyExpiry> signing_key_expiries(const config::SigningConfig& signing) {
+    return Session(signing).expiries();
+}
+
+std::vector<std::string> expiry_warnings(const config::SigningConfig& signing, unsigned warn_days) {
+    const UtcTime limit = utc_now() + std::chrono::days(warn_days);
+    std::vector<std::string> warnings;
+    for (const KeyExpiry& key : signing_key_expiries(signing)) {
+        if (key.key_expires && *key.key_expires <= limit)
+            warnings.push_back("signing key " + key.fingerprint + " expires on " +
+                               format_utc(*key.key_expires) + ": extend it or rotate keys");
+        else if (key.signing_subkey_expires && *key.signing_subkey_expires <= limit)
+            warnings.push_back("the signing subkey " + key.signing_subkey + " of signing key " +
+                               key.fingerprint + " expires on " +
+                               format_utc(*key.signing_subkey_expires) +
+                               ": extend it or add a new signing subkey");
+    }
+    return warnings;
 }
 
 std::string clearsign(const config::SigningConfig& signing, const std::string& body,

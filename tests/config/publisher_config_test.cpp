@@ -43,6 +43,9 @@ TEST(PublisherConfig, MinimalConfigGetsTheDocumentedDefaults) {
     EXPECT_EQ(config.keep_snapshots, 0u);
     EXPECT_EQ(config.grace_generations, 1u);
     EXPECT_EQ(config.archive, ArchiveMode::full);
+    EXPECT_FALSE(config.valid_for);
+    EXPECT_FALSE(config.resign_after);
+    EXPECT_EQ(config.warn_key_expiry_days, 30u);
     EXPECT_FALSE(config.signing);
 }
 
@@ -76,7 +79,7 @@ TEST(PublisherConfig, ReadsEveryKey) {
     EXPECT_EQ(config.image.compressor, Compressor::lz4);
     EXPECT_EQ(config.image.uid, 250u);
     ASSERT_TRUE(config.signing);
-    EXPECT_EQ(config.signing->key, "ABCD");
+    EXPECT_EQ(config.signing->keys, std::vector<std::string>{"ABCD"});
     EXPECT_TRUE(config.signing->current_in_comment);
 }
 
@@ -142,6 +145,58 @@ TEST(PublisherConfig, ArchiveKeepAndMetricsFile) {
     ASSERT_TRUE(defaults.archive_keep);
     EXPECT_EQ(defaults.archive_keep->policy, ArchiveKeep::Policy::reverse_deltas);
     EXPECT_FALSE(defaults.archive_keep->max_versions);
+}
+
+// Issue #12: freshness durations and several signing keys.
+TEST(PublisherConfig, FreshnessAndSigningKeys) {
+    nlohmann::json json = minimal();
+    json["valid_for"] = "7d";
+    json["warn_key_expiry"] = 14;
+    json["signing"] = {{"keys", {"OLD", "NEW"}}};
+    TempDir dir;
+    test::write_file(dir.file("p.json"), json.dump());
+    PublisherConfig config = load_publisher_config(dir.file("p.json"));
+    EXPECT_EQ(*config.valid_for, std::chrono::hours(7 * 24));
+    EXPECT_EQ(*config.resign_after, std::chrono::hours(84)) << "half of valid_for";
+    EXPECT_EQ(config.warn_key_expiry_days, 14u);
+    EXPECT_EQ(config.signing->keys, (std::vector<std::string>{"OLD", "NEW"}));
+
+    json["resign_after"] = "1d12h";
+    test::write_file(dir.file("p.json"), json.dump());
+    EXPECT_EQ(*load_publisher_config(dir.file("p.json")).resign_after, std::chrono::hours(36));
+
+    struct Case {
+        const char* key;
+        nlohmann::json value;
+        const char* expected;
+    };
+    for (const Case& c :
+         {Case{"valid_for", "7", "valid_for: '7' is not a duration (missing unit after 7"},
+          Case{"valid_for", "0d", "valid_for: '0d' is not a duration (must be longer than zero"},
+          Case{"valid_for", 7, "valid_for: expected a string"},
+          Case{"resign_after", "7d",
+               "resign_after: (1w) must be shorter than valid_for (1w), or the manifest expires"},
+          Case{"resign_after", "3x", "resign_after: '3x' is not a duration (unknown unit 'x'"},
+          Case{"warn_key_expiry", "30d", "warn_key_expiry: expected an integer"},
+          Case{"signing",
+               {{"key", "A"}, {"keys", {"B"}}},
+               "signing.keys: give either \"key\" (one fingerprint) or \"keys\" (a list), "
+               "not both"},
+          Case{"signing",
+               {{"keys", nlohmann::json::array()}},
+               "signing.keys: must list at least one fingerprint"},
+          Case{"signing", {{"keys", {"A", "A"}}}, "signing.keys: 'A' is empty or listed twice"},
+          Case{"signing", {{"keys", "A"}}, "signing.keys: expected a list of strings"}}) {
+        nlohmann::json bad = minimal();
+        bad["valid_for"] = "7d";
+        bad[c.key] = c.value;
+        EXPECT_NE(error_for(bad).find(c.expected), std::string::npos)
+            << c.key << ": " << error_for(bad);
+    }
+    nlohmann::json orphan = minimal();
+    orphan["resign_after"] = "1d";
+    EXPECT_EQ(error_for(orphan),
+              "resign_after: needs valid_for (re-signing refreshes Valid-Until)");
 }
 
 TEST(PublisherConfig, UnknownKeysAnywhere) {

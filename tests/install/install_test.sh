@@ -7,7 +7,7 @@
 set -euo pipefail
 build=$1
 prefix=${2#/}
-commands=(image delta apply publish repair status verify)
+commands=(image delta apply publish repair resign status verify)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 root=$stage/root
@@ -95,6 +95,9 @@ complete_words() {
 check_completion() {
   local binary=$root/$prefix/bin/squashpub
   [ "$(complete_words "$binary" ima)" = image ] || fail "completion of 'ima' is not 'image'"
+  [ "$(complete_words "$binary" res)" = resign ] || fail "completion of 'res' is not 'resign'"
+  [ "$(complete_words "$binary" resign --con)" = --config ] ||
+    fail "completion of 'resign --con' is not '--config'"
   [ "$(complete_words "$binary" image --layout-f)" = --layout-from ] ||
     fail "completion of 'image --layout-f' is not '--layout-from'"
   [ "$(complete_words "$binary" image --compressor x)" = xz ] ||

@@ -1,6 +1,7 @@
 #include "publisher/manifest.hpp"
 
 #include "core/error.hpp"
+#include "publisher/freshness.hpp"
 #include "publisher/shared_manifest.hpp"
 
 #include <gtest/gtest.h>
@@ -68,6 +69,24 @@ TEST(SharedManifest, MergeReplacesOnlyOurLines) {
     EXPECT_EQ(part.names(), (std::set<std::string>{"gentoo-1.sqfs", "gentoo-0-1.sqdelta"}));
     EXPECT_EQ(own_part(live, "gentoo-kde").current, "gentoo-kde-5");
     EXPECT_EQ(repositories_in(live), (std::set<std::string>{"gentoo", "gentoo-kde", "overlay"}));
+}
+
+// Issue #12: a dated manifest parses like an old one, and a merge drops the
+// live Date/Valid-Until (the run writes its own above the merged body).
+TEST(SharedManifest, FreshnessLinesAreIgnoredAndReplaced) {
+    Manifest ours;
+    ours.current = "gentoo-2";
+    ours.files["gentoo-2.sqfs"] = kHashB;
+    const std::string fresh = "Date: 2026-11-30T03:46:43Z\nValid-Until: 2026-12-07T03:46:43Z\n";
+    const std::string dated = fresh + ours.body();
+    EXPECT_EQ(Manifest::parse(dated, "t").body(), ours.body());
+    EXPECT_EQ(own_part(dated, "gentoo").body(), ours.body());
+    EXPECT_EQ(merged_body(dated, ours, "gentoo"), ours.body());
+    EXPECT_EQ(date_of(dated), parse_utc("2026-11-30T03:46:43Z"));
+    EXPECT_EQ(date_of(ours.body()), std::nullopt);
+    EXPECT_EQ(
+        freshness_lines({*parse_utc("2026-11-30T03:46:43Z"), parse_utc("2026-12-07T03:46:43Z")}),
+        fresh);
 }
 
 TEST(SharedManifest, SignedPartUndoesDashEscapes) {

@@ -270,7 +270,9 @@ TEST(Publish, UnsignedOnPurposeAndCurrentInComment) {
     MirrorExpectations plain = f.expect();
     plain.keyring = nullptr;
     EXPECT_EQ(check_mirror(plain), "");
-    EXPECT_EQ(read_file(f.path("mirror/sha512sum.txt")).rfind("Current: test-20260101\n", 0), 0u);
+    const std::string unsigned_text = read_file(f.path("mirror/sha512sum.txt"));
+    EXPECT_EQ(unsigned_text.rfind("Date: ", 0), 0u) << unsigned_text; // issue #12
+    EXPECT_EQ(unsigned_text.find("\nCurrent: test-20260101\n"), 26u) << unsigned_text;
 
     f.config({{"signing",
                {{"key", f.keyring().fingerprint()},

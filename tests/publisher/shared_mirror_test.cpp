@@ -64,8 +64,8 @@ std::string seed_client_sync(const MirrorExpectations& expect, const std::string
 
 void publish_alternately(const std::vector<std::string>& repos, int days) {
     PublisherFixture f(days);
-    for (const std::string& repo : repos)
-        f.config_for(repo);
+    for (const std::string& repo : repos) // with Date and Valid-Until (issue #12)
+        f.config_for(repo, {{"valid_for", "7d"}});
     std::map<std::string, std::string> last_version;
     for (int day = 1; day <= days; ++day) {
         // Alternate the order, so that every repository follows every other.
@@ -76,6 +76,9 @@ void publish_alternately(const std::vector<std::string>& repos, int days) {
             ASSERT_EQ(result.exit_code, 0) << repo << " day " << day << ": " << result.output;
             last_version[repo] = PublisherFixture::version(day);
             const std::string body = manifest_body(f.expect_repo(repo));
+            EXPECT_EQ(body.rfind("Date: ", 0), 0u) << body;
+            EXPECT_NE(body.find("\nValid-Until: "), std::string::npos) << body;
+            EXPECT_EQ(body.find("Date: ", 1), std::string::npos) << "one Date: " << body;
             for (const auto& [published, version] : last_version) {
                 SCOPED_TRACE(published + " after " + repo + " on day " + std::to_string(day));
                 EXPECT_NE(body.find("Current: " + published + "-" + version + "\n"),

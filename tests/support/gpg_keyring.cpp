@@ -28,6 +28,26 @@ GpgKeyring::GpgKeyring(KeyState state) : home_("", "gpg") {
     EXPECT_EQ(fingerprint_.size(), 40u) << listing;
 }
 
+std::string GpgKeyring::add_key(const std::string& name, const std::string& expiry) const {
+    const std::string uid = name + " <" + name + "@example.org>";
+    EXPECT_EQ(gpg("--batch --pinentry-mode loopback --passphrase-file '" + passphrase_file_ +
+                  "' --quick-gen-key '" + uid + "' ed25519 sign " + expiry),
+              0);
+    std::string listing;
+    gpg("--list-secret-keys --with-colons '=" + uid + "'", &listing);
+    const size_t fpr = listing.find("\nfpr:");
+    if (fpr == std::string::npos) {
+        ADD_FAILURE() << "no key for " << uid << ": " << listing;
+        return "";
+    }
+    const size_t start = listing.find_first_not_of(':', fpr + 5);
+    return listing.substr(start, 40);
+}
+
+void GpgKeyring::export_key(const std::string& fingerprint, const std::string& path) const {
+    EXPECT_EQ(gpg("--batch --armor --export " + fingerprint + " > '" + path + "'"), 0);
+}
+
 GpgKeyring::~GpgKeyring() {
     run({"env", "GNUPGHOME=" + home_.path(), "gpgconf", "--kill", "all"});
 }

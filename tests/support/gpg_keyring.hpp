@@ -18,6 +18,13 @@ class GpgKeyring {
     const std::string& home() const { return home_.path(); }
     const std::string& fingerprint() const { return fingerprint_; }
     const std::string& passphrase_file() const { return passphrase_file_; }
+    // Generates another key in this home (same passphrase) for uid
+    // "NAME <NAME@example.org>", expiring after `expiry` (gpg's syntax:
+    // "1y", "10d"); returns its fingerprint.
+    std::string add_key(const std::string& name, const std::string& expiry = "1y") const;
+    // Writes the public key of fingerprint, armored, to path (a keyring
+    // file for `squashpub verify --keyring`).
+    void export_key(const std::string& fingerprint, const std::string& path) const;
     // Runs gpg with this home; returns exit code and output.
     int gpg(const std::string& arguments, std::string* output = nullptr) const;
 

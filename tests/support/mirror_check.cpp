@@ -1,5 +1,7 @@
 #include "support/mirror_check.hpp"
 
+#include "core/utc_time.hpp"
+
 #include "support/test_support.hpp"
 
 #include <algorithm>
@@ -48,8 +50,13 @@ std::string check_mirror(const MirrorExpectations& expect) {
     std::istringstream lines(body);
     std::string line, current;
     std::map<std::string, std::string> listed;
-    while (std::getline(lines, line)) {
-        if (line.rfind("Current: ", 0) == 0) {
+    // Issue #12: the body starts with "Date: T" and maybe "Valid-Until: T".
+    for (size_t number = 1; std::getline(lines, line); ++number) {
+        if ((number == 1 && line.rfind("Date: ", 0) == 0) ||
+            (number == 2 && line.rfind("Valid-Until: ", 0) == 0)) {
+            if (!parse_utc(line.substr(line.find(' ') + 1)))
+                return "malformed freshness line: " + line;
+        } else if (line.rfind("Current: ", 0) == 0) {
             // Spec §7.4: the first token for this repository (a shared
             // mirror has one per repository).
             std::istringstream tokens(line.substr(9));
