@@ -30,6 +30,7 @@ class GitSource : public TreeSource {
 
   private:
     void start_read_ahead() const;
+    void stop_read_ahead() const;
 
     std::string repository_;
     std::string revision_;

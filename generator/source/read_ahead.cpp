@@ -80,6 +80,11 @@ void ReadAhead::drop_ready_below(size_t index) {
     }
 }
 
+bool ReadAhead::finished() {
+    std::lock_guard lock(mutex_);
+    return consumed_ >= order_.size();
+}
+
 std::optional<std::string> ReadAhead::take(const Node& file) {
     const auto found = index_.find(&file);
     if (found == index_.end())

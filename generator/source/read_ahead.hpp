@@ -38,6 +38,9 @@ class ReadAhead {
 
     // The file's content if read ahead, waiting for it if a worker is on it.
     std::optional<std::string> take(const Node& file);
+    // True once every file was taken or passed over: the workers have
+    // nothing left to read, and the read-ahead can be released.
+    bool finished();
 
   private:
     void work(const FileReader& read);

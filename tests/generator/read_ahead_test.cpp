@@ -72,6 +72,24 @@ TEST(ReadAhead, AOneByteWindowStillMovesForward) {
     EXPECT_EQ(ahead.take(*files[3]), "eeeee");
 }
 
+TEST(ReadAhead, FinishedOnceEveryFileWasHandedOut) {
+    std::vector<std::shared_ptr<Node>> files;
+    auto root = tree(files);
+    std::atomic<int> reads = 0;
+    ReadAhead ahead(*root, 2, 1 << 20, [&] { return counting_reader(reads); });
+    wait_for_reads(reads, 4);
+    for (size_t i = 0; i + 1 < files.size(); ++i) {
+        ahead.take(*files[i]);
+        EXPECT_FALSE(ahead.finished()) << "after file " << i;
+    }
+    EXPECT_EQ(ahead.take(*files.back()), "eeeee");
+    EXPECT_TRUE(ahead.finished());
+    // Skipping to the last file passes the rest over: finished as well.
+    ReadAhead skipped(*root, 1, 1 << 20, [&] { return counting_reader(reads); });
+    skipped.take(*files.back());
+    EXPECT_TRUE(skipped.finished());
+}
+
 TEST(ReadAhead, ReadingOutOfOrderOnlyCostsSpeed) {
     std::vector<std::shared_ptr<Node>> files;
     auto root = tree(files);
