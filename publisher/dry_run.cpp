@@ -1,12 +1,15 @@
 #include "publisher/dry_run.hpp"
 
 #include "publisher/archive.hpp"
+#include "publisher/current_aliases.hpp"
 #include "publisher/directory_roles.hpp"
+#include "publisher/flavors.hpp"
 #include "publisher/plan.hpp"
 #include "publisher/state.hpp"
 #include "publisher/tree_source.hpp"
 
 #include <filesystem>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -102,14 +105,27 @@ PublishDryRun plan_publish(const config::PublisherConfig& config, const PublishO
         input.previous_manifests.push_back(manifests[i].names());
     const Plan plan = make_plan(input);
 
+    // The names the real run's manifest would list (publish_run.cpp's
+    // new_manifest): whatever else the mirror holds is a removal candidate.
+    std::set<std::string> listed{plan.snapshot};
     dry.images.push_back(plan.snapshot);
-    std::vector<std::string> delta_names;
+    for (const config::Flavor& flavor : config.flavors)
+        dry.images.push_back(flavor_image_name(config.repo, dry.version, flavor.name));
     for (const std::string& from : plan.delta_sources) {
         dry.deltas.push_back({delta_name(config.repo, from, dry.version), from});
-        delta_names.push_back(dry.deltas.back().name);
+        listed.insert(dry.deltas.back().name);
     }
     dry.kept_snapshots = plan.kept_snapshots;
-    dry.mirror_removals = files_to_remove(input, listed_files(plan, delta_names));
+    for (const std::string& name :
+         kept_flavor_images(config, plan.kept_snapshots, input.mirror_files))
+        dry.kept_snapshots.push_back(name);
+    for (const AliasTarget& alias : current_alias_targets(config, dry.version))
+        dry.aliases.push_back(alias.alias + " -> " + alias.target);
+    listed.insert(dry.images.begin(), dry.images.end());
+    listed.insert(dry.kept_snapshots.begin(), dry.kept_snapshots.end());
+    for (const AliasTarget& alias : current_alias_targets(config, dry.version))
+        listed.insert(alias.alias);
+    dry.mirror_removals = files_to_remove(input, listed);
     dry.archive = plan_retention(archive_after(versions, config, dry.version), config);
     add_notes(dry, versions, journal, options);
     return dry;

@@ -83,6 +83,46 @@ TEST(DryRun, ChangesNothingAndPredictsTheRun) {
     EXPECT_TRUE(exists(f.path("archive/test-20260102.sqfs")));
 }
 
+// With flavors and current aliases the plan lists the flavor images and the
+// aliases, and predicts the real run's removals (old flavor images go with
+// their snapshots, kept ones stay).
+TEST(DryRun, ListsFlavorsAndAliasesAndPredictsTheirPruning) {
+    PublisherFixture f(4);
+    f.config({{"delta_window", 1},
+              {"keep_snapshots", 1},
+              {"signing", nullptr},
+              {"flavors", {{{"name", "xz"}, {"compressor", "xz"}}}},
+              {"current_aliases", true}});
+    for (int day = 1; day <= 3; ++day)
+        ASSERT_EQ(f.publish(day).exit_code, 0);
+    const std::string before = tree_fingerprint(f);
+
+    CommandResult json = f.run({"publish", "--dry-run", "--json", "--rev", "d4"});
+    ASSERT_EQ(json.exit_code, 0) << json.output;
+    const nlohmann::json plan = nlohmann::json::parse(json.output);
+    EXPECT_EQ(tree_fingerprint(f), before);
+    EXPECT_EQ(plan.at("images"),
+              nlohmann::json::array({"test-20260104.sqfs", "test-20260104.xz.sqfs"}));
+    EXPECT_EQ(plan.at("kept_snapshots"),
+              nlohmann::json::array({"test-20260103.sqfs", "test-20260103.xz.sqfs"}));
+    EXPECT_EQ(plan.at("aliases"),
+              nlohmann::json::array({"test-current.sqfs -> test-20260104.sqfs",
+                                     "test-current.xz.sqfs -> test-20260104.xz.sqfs"}));
+
+    CommandResult real = f.publish(4);
+    ASSERT_EQ(real.exit_code, 0) << real.output;
+    const nlohmann::json report = nlohmann::json::parse(read_file(f.path("state/last-run.json")));
+    std::vector<std::string> removed = report.at("removed");
+    std::vector<std::string> predicted = plan.at("mirror_removals");
+    std::sort(removed.begin(), removed.end());
+    std::sort(predicted.begin(), predicted.end());
+    EXPECT_EQ(removed, predicted);
+    EXPECT_NE(std::find(predicted.begin(), predicted.end(), "test-20260102.xz.sqfs"),
+              predicted.end());
+    for (const auto& kept : plan.at("kept_snapshots"))
+        EXPECT_TRUE(exists(f.path("mirror/" + kept.get<std::string>()))) << kept;
+}
+
 TEST(DryRun, FreshConfigCreatesNoDirectory) {
     PublisherFixture f(1);
     f.config({{"metrics_file", f.path("squashpub.prom")}});
