@@ -3,11 +3,13 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "publisher/retention.hpp"
+#include "publisher/signer.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 namespace fs = std::filesystem;
 
@@ -38,6 +40,8 @@ std::string escape_help(const std::string& value) {
 
 // Shortest text that reads back as the same double (timestamps stay exact).
 std::string number(double value) {
+    if (std::isinf(value))
+        return value > 0 ? "+Inf" : "-Inf"; // the exposition format's spelling
     char text[64];
     const auto end = std::to_chars(text, text + sizeof text, value).ptr;
     return std::string(text, end);
@@ -115,6 +119,35 @@ std::optional<double> RunMetrics::previous_success() const {
     return std::nullopt;
 }
 
+// When each signing key and its signing subkey expire (+Inf: never), so an
+// alert fires weeks before the night publishing would fail. A key GnuPG
+// cannot show (the run's own error says why) leaves the gauge out.
+void RunMetrics::add_signing_key_expiry(MetricsText& m) const {
+    if (!config_.signing)
+        return;
+    std::vector<KeyExpiry> keys;
+    try {
+        keys = signing_key_expiries(*config_.signing);
+    } catch (const std::exception& error) {
+        log_warning(std::string("metrics: no signing key expiry: ") + error.what());
+        return;
+    }
+    auto seconds = [](const std::optional<UtcTime>& when) {
+        return when ? static_cast<double>(when->time_since_epoch().count())
+                    : std::numeric_limits<double>::infinity();
+    };
+    const char* help = "When a signing key (key=\"primary\") or the subkey it signs with "
+                       "(key=\"signing_subkey\") expires; +Inf: never.";
+    for (const KeyExpiry& key : keys) {
+        m.gauge("signing_key_expiry_timestamp_seconds", help, seconds(key.key_expires),
+                {{"fingerprint", key.fingerprint}, {"key", "primary"}});
+        if (!key.signing_subkey.empty() && key.signing_subkey != key.fingerprint)
+            m.gauge("signing_key_expiry_timestamp_seconds", help,
+                    seconds(key.signing_subkey_expires),
+                    {{"fingerprint", key.fingerprint}, {"key", "signing_subkey"}});
+    }
+}
+
 MetricsText RunMetrics::render(bool succeeded, std::optional<double> last_success) const {
     MetricsText m(config_.repo);
     m.gauge(kLastSuccess, "Completion time of the last successful publish run (0: none yet).",
@@ -145,6 +178,7 @@ MetricsText RunMetrics::render(bool succeeded, std::optional<double> last_succes
             {{"kind", "reverse_delta"}});
     m.gauge("archive_versions", "Versions held by the private archive.",
             static_cast<double>(archive.versions));
+    add_signing_key_expiry(m);
     return m;
 }
 

@@ -66,6 +66,7 @@ class RunMetrics {
   private:
     MetricsText render(bool succeeded, std::optional<double> last_success) const;
     std::optional<double> previous_success() const;
+    void add_signing_key_expiry(MetricsText& m) const;
 
     const config::PublisherConfig& config_;
     RunFacts facts_;

@@ -97,6 +97,30 @@ TEST(Metrics, GoodRunReportsPhasesSizesAndSuccess) {
     EXPECT_EQ(list_dir(f.path("textfile")).size(), 1u);
 }
 
+// The fixture's key expires in a year; a key added with a 10-day expiry is
+// reported too, so an alert can fire weeks before publishing would fail.
+TEST(Metrics, SigningKeyExpiryPerKey) {
+    PublisherFixture f(1);
+    const std::string soon = f.keyring().add_key("soon", "10d");
+    const std::string file = f.path("squashpub-test.prom");
+    f.config({{"metrics_file", file},
+              {"signing",
+               {{"keys", {f.keyring().fingerprint(), soon}},
+                {"gnupg_home", f.keyring().home()},
+                {"passphrase_file", f.keyring().passphrase_file()}}}});
+    CommandResult run = f.publish(1);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    const nlohmann::json m = parse_metrics(file);
+    const double now = now_seconds();
+    auto expiry = [&](const std::string& fingerprint) {
+        return m.value("squashpub_signing_key_expiry_timestamp_seconds|fingerprint=" + fingerprint +
+                           ",key=primary,repo=test",
+                       -1.0);
+    };
+    EXPECT_NEAR(expiry(f.keyring().fingerprint()), now + 365 * 86400.0, 2 * 86400.0) << m.dump(1);
+    EXPECT_NEAR(expiry(soon), now + 10 * 86400.0, 86400.0) << m.dump(1);
+}
+
 TEST(Metrics, FailedRunsCarryTheLastSuccessOver) {
     PublisherFixture f(1);
     const std::string file = f.path("squashpub-test.prom");
