@@ -345,8 +345,8 @@ class PieceParser {
 class Splicer {
   public:
     Splicer(const ExpandedView& source, const ExpandedView& target, int out_fd,
-            const std::string& out_path, const std::string& work_dir, uint64_t margin)
-        : source_(source), target_(target), out_fd_(out_fd), out_path_(out_path), margin_(margin),
+            const std::string& out_path, const std::string& work_dir, const SpliceOptions& options)
+        : source_(source), target_(target), out_fd_(out_fd), out_path_(out_path), options_(options),
           slice_(work_dir + "/splice.source"), range_(work_dir + "/splice.target"),
           piece_path_(work_dir + "/splice.vcdiff") {}
 
@@ -407,7 +407,8 @@ class Splicer {
         auto clamp = [&](int64_t at) {
             return static_cast<uint64_t>(std::clamp<int64_t>(at, 0, int64_t(source_.size)));
         };
-        const auto margin = static_cast<int64_t>(margin_);
+        const auto margin = static_cast<int64_t>(
+            range.begin >= target_.image_size ? options_.data_margin : options_.margin);
         uint64_t begin = clamp(centre - margin);
         uint64_t end = clamp(centre + static_cast<int64_t>(length) + margin);
         if (end - begin < kMinSourceWindow) { // counterpart past the end: its tail
@@ -432,7 +433,7 @@ class Splicer {
     const ExpandedView& target_;
     int out_fd_;
     const std::string& out_path_;
-    uint64_t margin_;
+    const SpliceOptions& options_;
     TempFile slice_, range_;
     std::string piece_path_;
     SpliceStats stats_;
@@ -460,7 +461,7 @@ std::optional<SpliceStats> encode_spliced(const ExpandedView& source, const Expa
         plan = plan_with(matches, target.size, min_copy);
     if (plan.copied < options.min_skipped || plan.copied == 0)
         return std::nullopt;
-    return Splicer(source, target, out_fd, out_path, work_dir, options.margin).write(plan);
+    return Splicer(source, target, out_fd, out_path, work_dir, options).write(plan);
 }
 
 void run_xdelta3_encoder(const std::string& source, const std::string& target, int out_fd,
