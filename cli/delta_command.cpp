@@ -33,12 +33,21 @@ Options:
   --verbose, --quiet
 )";
 
+uint64_t byte_count(const std::string& text, const std::string& option) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long bytes = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno != 0 || text[0] == '-')
+        throw UsageError("delta", option + " expects a byte count, got '" + text + "'");
+    return bytes;
+}
+
 } // namespace
 
 int run_delta(const Args& args) {
     if (wants_help(args, kHelp))
         return kExitOk;
-    OptionSpec spec{{"--tmpdir", "--jobs", "--shared-blocks", "--race-margin"}, {}};
+    OptionSpec spec{{"--tmpdir", "--jobs", "--shared-blocks", "--race-margin", "--splice-min"}, {}};
     add_common_options(spec);
     ParsedOptions options("delta", args, spec);
     apply_common_options(options);
@@ -56,13 +65,15 @@ int run_delta(const Args& args) {
         throw UsageError("delta",
                          "--shared-blocks expects keep, expand or auto, got '" + shared + "'");
     if (auto margin = options.value("--race-margin")) {
-        char* end = nullptr;
-        errno = 0;
-        const unsigned long long bytes = std::strtoull(margin->c_str(), &end, 10);
-        if (margin->empty() || *end != '\0' || errno != 0 || (*margin)[0] == '-')
-            throw UsageError("delta", "--race-margin expects a byte count, got '" + *margin + "'");
+        const uint64_t bytes = byte_count(*margin, "--race-margin");
         delta.race_margin.decompress_bytes = bytes;
         delta.race_margin.compress_bytes = bytes / 4;
+    }
+    if (auto splice = options.value("--splice-min")) {
+        if (*splice == "off")
+            delta.splice.min_skipped = UINT64_MAX;
+        else
+            delta.splice.min_skipped = byte_count(*splice, "--splice-min");
     }
     const auto& files = options.positionals();
     const generator::DeltaStats stats =

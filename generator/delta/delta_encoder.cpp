@@ -8,6 +8,7 @@
 #include "generator/delta/expanded_writer.hpp"
 #include "generator/delta/image_scan.hpp"
 #include "generator/delta/squashmerge_race.hpp"
+#include "generator/delta/vcdiff_splice.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -93,7 +94,8 @@ struct SharedPair {
 // when padding largest first; mksquashfs level 8 with a 256 KiB margin:
 // 147,415 against 153,926).
 std::vector<SharedPair> remove_shared_blocks(OpenImage& source, OpenImage& target,
-                                             uint64_t& dropped_from_target) {
+                                             uint64_t& dropped_from_target,
+                                             std::vector<KnownMatch>& same_bytes) {
     using Key = std::pair<uint32_t, size_t>;
     auto keys_of = [](const OpenImage& image) {
         std::vector<Key> keys;
@@ -133,7 +135,17 @@ std::vector<SharedPair> remove_shared_blocks(OpenImage& source, OpenImage& targe
         return dropped;
     };
     drop_shared(source, source_keys, true);
+    const std::vector<CompressedRegion> target_regions = target.scan.regions;
     dropped_from_target = drop_shared(target, target_keys, false);
+    // Where each target block's bytes lie in the source: seeds for the
+    // splice (vcdiff_splice.hpp).
+    for (size_t i = 0; i < target_keys.size(); ++i) {
+        auto it = std::lower_bound(shared.begin(), shared.end(), target_keys[i]);
+        if (it != shared.end() && *it == target_keys[i])
+            same_bytes.push_back({target_regions[i].offset,
+                                  pairs[static_cast<size_t>(it - shared.begin())].source.offset,
+                                  target_regions[i].length});
+    }
     // Padding must expand every copy of its bytes on both sides, or the
     // copies left compressed lose their counterpart: keep single copies.
     std::vector<SharedPair> single;
@@ -167,18 +179,6 @@ ExpandedFile expand(const OpenImage& image, std::vector<CompressedRegion> candid
     ExpandedFile expanded = write_expanded_file(input, out.fd(), out.path(), &progress);
     progress.finish();
     return expanded;
-}
-
-void run_xdelta3(const std::string& source, const std::string& target, int out_fd,
-                 const std::string& output_path) {
-    std::vector<std::string> argv = {"xdelta3"};
-    argv.insert(argv.end(), std::begin(kXdeltaEncodeFlags), std::end(kXdeltaEncodeFlags));
-    argv.insert(argv.end(), {"-s", source, target});
-    SpawnOptions spawn;
-    spawn.stdout_fd = out_fd;
-    ProcessStatus status = run_process(argv, spawn);
-    if (!status.succeeded())
-        throw Error(output_path, "xdelta3 " + status.describe());
 }
 
 // One complete delta for a choice of expanded blocks, in its own
@@ -242,8 +242,9 @@ Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec
     stats.source_candidates = source.scan.regions.size();
     stats.target_candidates = target.scan.regions.size();
     std::vector<SharedPair> shared;
+    std::vector<KnownMatch> same_bytes;
     if (!expand_shared)
-        shared = remove_shared_blocks(source, target, stats.shared_blocks);
+        shared = remove_shared_blocks(source, target, stats.shared_blocks, same_bytes);
 
     Stopwatch clock;
     TempDir work(options.temp_dir, "squashpub-delta");
@@ -300,10 +301,28 @@ Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec
     std::vector<uint8_t> list = encode_records(source_file.records);
     head.insert(head.end(), list.begin(), list.end());
     write_all(output.fd(), head.data(), head.size(), output.temp_path());
-    run_xdelta3(expanded_source.path(), expanded_target.path(), output.fd(), output_path);
+    const ExpandedView source_view{expanded_source.fd(), expanded_source.path(),
+                                   source.scan.header.file_size, source_file.size,
+                                   &source_file.records};
+    const ExpandedView target_view{expanded_target.fd(), expanded_target.path(),
+                                   target.scan.header.file_size, target_file.size,
+                                   &target_file.records};
+    std::optional<SpliceStats> spliced =
+        encode_spliced(source_view, target_view, output.fd(), output.temp_path(), work.path(),
+                       same_bytes, options.splice);
+    if (spliced)
+        stats.spliced_copy_bytes = spliced->copied_bytes;
+    else
+        run_xdelta3_encoder(expanded_source.path(), expanded_target.path(), output.fd(),
+                            output_path);
     stats.delta_bytes = file_size_of(output.fd(), output.temp_path());
     log_verbose(output_path + ": xdelta3 took " + clock.lap() + ", " +
-                std::to_string(stats.delta_bytes) + " bytes");
+                std::to_string(stats.delta_bytes) + " bytes" +
+                (spliced ? " (" + std::to_string(spliced->copied_bytes) + " bytes copied in " +
+                               std::to_string(spliced->copy_windows) + " windows, " +
+                               std::to_string(spliced->encoded_bytes) + " encoded in " +
+                               std::to_string(spliced->xdelta3_runs) + " xdelta3 runs)"
+                         : std::string()));
     if (stats.delta_bytes < head.size() + 4)
         throw Error(output_path, "xdelta3 produced no output");
     return variant;

@@ -4,6 +4,7 @@
 // expanded files. The delta appears atomically, or not at all.
 
 #include "generator/delta/squashmerge_race.hpp"
+#include "generator/delta/vcdiff_splice.hpp"
 
 #include <cstdint>
 #include <string>
@@ -31,6 +32,9 @@ struct DeltaOptions {
     // Stock squashmerge's thread race (squashmerge_race.hpp): how much work
     // its worker 0 must own; zero margins turn the guard off.
     RaceMargin race_margin;
+    // Runs both expanded files share go into the payload as COPY windows,
+    // xdelta3 encodes the rest (vcdiff_splice.hpp).
+    SpliceOptions splice;
 };
 
 struct DeltaStats {
@@ -50,7 +54,8 @@ struct DeltaStats {
     // they are), "padded" (shared blocks added), "unexpanded" (nothing to
     // pad with: no lists at all).
     std::string race_guard;
-    uint64_t race_padding = 0; // shared blocks expanded for the guard
+    uint64_t race_padding = 0;       // shared blocks expanded for the guard
+    uint64_t spliced_copy_bytes = 0; // target bytes xdelta3 was spared (0: one xdelta3 run)
 };
 
 // Fills cache with the exact-recompression result of every compressed

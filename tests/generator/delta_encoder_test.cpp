@@ -97,6 +97,37 @@ TEST(DeltaEncoder, AutomaticSharedBlocksKeepsTheSmallerVariant) {
     EXPECT_EQ(squashpub({"delta", "--shared-blocks", "some", a, b, dir.file("x")}).exit_code, 2);
 }
 
+TEST(DeltaEncoder, SplicedDeltasRoundTripAndStayAsSmall) {
+    TempDir dir;
+    make_tree(dir.file("a"), 0);
+    make_tree(dir.file("b"), 5);
+    // Letters from a generator: compresses to about 60%, so the image
+    // holds runs long enough to splice (256 KiB and more).
+    std::string big(4 << 20, 'q');
+    uint64_t state = 1;
+    for (char& c : big) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        c = static_cast<char>('a' + (state >> 59));
+    }
+    test::write_file(dir.file("a/big.bin"), big);
+    test::write_file(dir.file("b/big.bin"), big);
+    const std::string a = build_image(dir, dir.file("a"), "a.sqfs");
+    const std::string b = build_image(dir, dir.file("b"), "b.sqfs", {"--layout-from", a});
+    for (const char* shared : {"keep", "expand"}) {
+        SCOPED_TRACE(shared);
+        const uint64_t whole =
+            round_trip(dir, a, b, {"--shared-blocks", shared, "--splice-min", "off"});
+        auto made = squashpub({"delta", "--verbose", "--shared-blocks", shared, "--splice-min", "0",
+                               a, b, dir.file("spliced.sqdelta")});
+        ASSERT_EQ(made.exit_code, 0) << made.output;
+        EXPECT_NE(made.output.find("bytes copied in"), std::string::npos) << made.output;
+        const uint64_t spliced =
+            round_trip(dir, a, b, {"--shared-blocks", shared, "--splice-min", "0"});
+        EXPECT_LT(spliced, whole + whole / 10 + 300) << whole;
+    }
+    EXPECT_EQ(squashpub({"delta", "--splice-min", "-1", a, b, dir.file("x")}).exit_code, 2);
+}
+
 TEST(DeltaEncoder, SameInputsGiveByteIdenticalDeltas) {
     TempDir dir;
     make_tree(dir.file("a"), 0);

@@ -147,6 +147,22 @@ TEST(StockSquashmerge, PaddedDeltasOutlastTheStartUp) {
     EXPECT_NE(unguarded.exit_code, 0) << unguarded.output;
 }
 
+TEST(StockSquashmerge, SplicedDeltasApply) {
+    if (std::string why = missing_client(); !why.empty())
+        GTEST_SKIP() << why;
+    TempDir dir;
+    make_tree(dir.file("a"), 24, false);
+    make_tree(dir.file("b"), 24, true);
+    const std::string a = build_image(dir, dir.file("a"), "a.sqfs");
+    const std::string b = build_image(dir, dir.file("b"), "b.sqfs", {"--layout-from", a});
+    // COPY windows written by squashpub next to xdelta3's (vcdiff_splice):
+    // stock squashmerge runs stock xdelta3 -d on the joined stream.
+    const std::string made = make_delta(
+        dir, a, b, "d.sqdelta", {"--verbose", "--shared-blocks", "keep", "--splice-min", "0"});
+    EXPECT_NE(made.find("bytes copied in"), std::string::npos) << made;
+    expect_first_try_success(dir, a, dir.file("d.sqdelta"), b, 1000, {2, 4});
+}
+
 TEST(StockSquashmerge, RealOneDayDeltaAppliesOnTheFirstTry) {
     if (std::string why = missing_client(); !why.empty())
         GTEST_SKIP() << why;
