@@ -103,6 +103,15 @@ def make_keyring(work):
     return home, fingerprint
 
 
+def read_results(name):
+    """The previous results of a bench ({} when there are none)."""
+    path = os.path.join(ROOT, "bench", "results", name)
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
 def write_results(name, results):
     path = os.path.join(ROOT, "bench", "results", name)
     with open(path, "w") as out:
