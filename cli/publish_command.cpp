@@ -1,3 +1,4 @@
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "config/publisher_config.hpp"
@@ -35,6 +36,13 @@ Options:
 )";
 
 } // namespace
+
+config::PublisherConfig load_config_option(const CommandLine& options) {
+    auto path = options.value("--config");
+    if (!path)
+        throw UsageError("squashpub", "--config FILE is required");
+    return config::load_publisher_config(*path);
+}
 
 config::PublisherConfig load_config_option(const ParsedOptions& options) {
     auto path = options.value("--config");
