@@ -1,6 +1,6 @@
 #include "cli/command_line.hpp"
 #include "cli/commands.hpp"
-#include "cli/options.hpp"
+
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
