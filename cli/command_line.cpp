@@ -66,6 +66,7 @@ void CommandLine::number(const std::string& name, const std::string& value_name,
 
 void CommandLine::flag(const std::string& name, const std::string& help) {
     options_[name] = app_->add_flag(name, help)->group(group_);
+    flags_.insert(name);
 }
 
 void CommandLine::positional(const std::string& name, const std::string& help) {
@@ -79,12 +80,17 @@ void CommandLine::group(const std::string& heading) {
 
 // CLI11 reads "--name=" as "--name" and takes the next argument as its
 // value; squashpub gives it the empty value it spells (then refused by
-// whichever option needs a non-empty one, naming it).
-std::vector<std::string> CommandLine::split_empty_values(const Args& args) const {
+// whichever option needs a non-empty one, naming it). CLI11 also reads
+// "--flag=false" as "not given", which scripts could not tell from
+// "--flag": a flag takes no value.
+std::vector<std::string> CommandLine::normalised_args(const Args& args) const {
     std::vector<std::string> out;
     bool options_ended = false;
     for (const std::string& arg : args) {
         options_ended = options_ended || arg == "--";
+        const std::string name = arg.substr(0, arg.find('='));
+        if (!options_ended && name != arg && flags_.count(name))
+            throw UsageError(command_, name + " takes no value");
         if (!options_ended && arg.size() > 3 && arg.back() == '=' && arg.rfind("--", 0) == 0 &&
             options_.count(arg.substr(0, arg.size() - 1))) {
             out.push_back(arg.substr(0, arg.size() - 1));
@@ -101,7 +107,7 @@ bool CommandLine::parse(const Args& args) {
     group("Options");
     flag("--verbose", "more detail on stderr");
     flag("--quiet", "errors only");
-    std::vector<std::string> reversed = split_empty_values(args);
+    std::vector<std::string> reversed = normalised_args(args);
     std::reverse(reversed.begin(), reversed.end()); // CLI11 takes the vector back to front
     try {
         app_->parse(reversed);

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,7 +63,7 @@ class CommandLine {
 
   private:
     CLI::Option* declared(const std::string& name) const;
-    std::vector<std::string> split_empty_values(const Args& args) const;
+    std::vector<std::string> normalised_args(const Args& args) const;
     void check_leftovers();
     void check_numbers() const;
 
@@ -72,6 +73,7 @@ class CommandLine {
     std::string group_ = "Options";
     std::map<std::string, CLI::Option*> options_;
     std::map<std::string, std::pair<uint64_t, uint64_t>> ranges_;
+    std::set<std::string> flags_;
     std::vector<std::string> positional_names_;
     std::deque<std::string> positional_values_; // CLI11 fills these; a deque keeps them in place
     std::vector<std::string> positionals_;

@@ -98,6 +98,9 @@ TEST(Cli, BadValuesNameTheOption) {
     auto unknown = squashpub({"publish", "--colour=red", "--config", "c.json"});
     EXPECT_EQ(unknown.exit_code, 2);
     EXPECT_NE(unknown.output.find("unknown option --colour"), std::string::npos) << unknown.output;
+    auto flag = squashpub({"repair", "--dry-run=false", "--config", "c.json"});
+    EXPECT_EQ(flag.exit_code, 2);
+    EXPECT_NE(flag.output.find("--dry-run takes no value"), std::string::npos) << flag.output;
     auto surplus = squashpub({"status", "--config", "c.json", "extra"});
     EXPECT_EQ(surplus.exit_code, 2);
     EXPECT_NE(surplus.output.find("expected 0 arguments, got 1"), std::string::npos)
