@@ -25,7 +25,4 @@ inline constexpr int kExitFailure = 1; // the work failed or found problems
 inline constexpr int kExitUsage = 2;   // bad command line or configuration
 inline constexpr int kExitLocked = 4;  // another publisher run holds the lock
 
-// True (after printing help) when args ask for --help.
-bool wants_help(const Args& args, const char* help_text);
-
 } // namespace squashpub::cli

@@ -1,5 +1,5 @@
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
-#include "cli/options.hpp"
 #include "config/publisher_config.hpp"
 #include "core/error.hpp"
 #include "core/names.hpp"
@@ -11,61 +11,53 @@
 namespace squashpub::cli {
 namespace {
 
-const char* kHelp = R"(usage: squashpub publish --config FILE [--rev REV] [--version V] [--force]
-                         [--allow-downgrade] [--dry-run [--json]]
-
-The nightly job: builds today's snapshot, archives it, builds and test-applies
+const HelpText kHelp{
+    "squashpub publish --config FILE [--rev REV] [--version V] [--force]\n"
+    "                         [--allow-downgrade] [--dry-run [--json]]",
+    R"(The nightly job: builds today's snapshot, archives it, builds and test-applies
 deltas from the last published versions, writes and signs sha512sum.txt,
 publishes atomically and prunes by policy. Running it again with the same
 tree does nothing. One run at a time (a lock in the state directory).
-
-Options:
-  --config FILE   the publisher configuration (required; see README)
-  --rev REV       publish this git revision instead of the configured one
-  --version V     the version name (default: from the config's version scheme)
-  --force         replace an already published version with different content
-  --allow-downgrade
-                  publish a commit older (committer time) than the current
-                  snapshot's; refused without it
-  --dry-run       print the plan (version, images, deltas and their sources,
-                  what would be pruned from the mirror and the archive) and
-                  change nothing: no lock, no file, no directory
-  --json          with --dry-run: the plan as one JSON object
-  --verbose, --quiet
-)";
+)",
+    ""};
 
 } // namespace
 
-config::PublisherConfig load_config_option(const ParsedOptions& options) {
-    auto path = options.value("--config");
+config::PublisherConfig load_config_option(const CommandLine& line) {
+    auto path = line.value("--config");
     if (!path)
         throw UsageError("squashpub", "--config FILE is required");
     return config::load_publisher_config(*path);
 }
 
 int run_publish(const Args& args) {
-    if (wants_help(args, kHelp))
+    CommandLine line("publish", kHelp);
+    line.option("--config", "FILE", "the publisher configuration (required; see README)");
+    line.option("--rev", "REV", "publish this git revision instead of the configured one");
+    line.option("--version", "V", "the version name (default: from the config's version scheme)");
+    line.flag("--force", "replace an already published version with different content");
+    line.flag("--allow-downgrade", "publish a commit older (committer time) than the current\n"
+                                   "snapshot's; refused without it");
+    line.flag("--dry-run", "print the plan (version, images, deltas and their sources,\n"
+                           "what would be pruned from the mirror and the archive) and\n"
+                           "change nothing: no lock, no file, no directory");
+    line.flag("--json", "with --dry-run: the plan as one JSON object");
+    if (!line.parse(args))
         return kExitOk;
-    OptionSpec spec{{"--config", "--rev", "--version"},
-                    {"--force", "--allow-downgrade", "--dry-run", "--json"}};
-    add_common_options(spec);
-    ParsedOptions options("publish", args, spec);
-    apply_common_options(options);
-    options.expect_positionals(0, "squashpub publish --config FILE [--rev REV] [--version V]");
-    const config::PublisherConfig config = load_config_option(options);
+    const config::PublisherConfig config = load_config_option(line);
     publisher::PublishOptions publish;
-    publish.rev = options.value("--rev");
-    publish.version = options.value("--version");
+    publish.rev = line.value("--rev");
+    publish.version = line.value("--version");
     if (publish.version) // before any work, not after the image is built
         require_valid_version(*publish.version, "--version");
-    publish.force = options.has("--force");
-    publish.allow_downgrade = options.has("--allow-downgrade");
-    if (options.has("--json") && !options.has("--dry-run"))
+    publish.force = line.has("--force");
+    publish.allow_downgrade = line.has("--allow-downgrade");
+    if (line.has("--json") && !line.has("--dry-run"))
         throw UsageError("publish", "--json needs --dry-run");
-    if (options.has("--dry-run")) {
+    if (line.has("--dry-run")) {
         const publisher::PublishDryRun plan = publisher::plan_publish(config, publish);
-        std::fputs(options.has("--json") ? (plan.to_json().dump(2) + "\n").c_str()
-                                         : plan.text().c_str(),
+        std::fputs(line.has("--json") ? (plan.to_json().dump(2) + "\n").c_str()
+                                      : plan.text().c_str(),
                    stdout);
         return kExitOk;
     }

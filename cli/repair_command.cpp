@@ -1,5 +1,5 @@
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
-#include "cli/options.hpp"
 #include "publisher/repair.hpp"
 
 #include <cstdio>
@@ -7,12 +7,12 @@
 namespace squashpub::cli {
 namespace {
 
-const char* kHelp = R"(usage: squashpub repair --config FILE [--dry-run]
-
-Compares the mirror with the policy and the archive, regenerates missing or
+const HelpText kHelp{"squashpub repair --config FILE [--dry-run]",
+                     R"(Compares the mirror with the policy and the archive, regenerates missing or
 corrupt deltas, restores missing or corrupt snapshots from the archive, and
 re-signs the manifest. --dry-run prints the plan and changes nothing.
-)";
+)",
+                     ""};
 
 void print_plan(const publisher::RepairPlan& plan, const char* verb) {
     std::printf("current: %s\n", plan.current.c_str());
@@ -26,18 +26,16 @@ void print_plan(const publisher::RepairPlan& plan, const char* verb) {
 
 } // namespace
 
-config::PublisherConfig load_config_option(const ParsedOptions& options);
+config::PublisherConfig load_config_option(const CommandLine& line);
 
 int run_repair(const Args& args) {
-    if (wants_help(args, kHelp))
+    CommandLine line("repair", kHelp);
+    line.option("--config", "FILE", "the publisher configuration (required; see README)");
+    line.flag("--dry-run", "print the plan and change nothing");
+    if (!line.parse(args))
         return kExitOk;
-    OptionSpec spec{{"--config"}, {"--dry-run"}};
-    add_common_options(spec);
-    ParsedOptions options("repair", args, spec);
-    apply_common_options(options);
-    options.expect_positionals(0, "squashpub repair --config FILE [--dry-run]");
-    const config::PublisherConfig config = load_config_option(options);
-    if (options.has("--dry-run")) {
+    const config::PublisherConfig config = load_config_option(line);
+    if (line.has("--dry-run")) {
         print_plan(publisher::plan_repair(config), "would");
         return kExitOk;
     }

@@ -1,5 +1,6 @@
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
-#include "cli/options.hpp"
+
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -19,10 +20,9 @@
 namespace squashpub::cli {
 namespace {
 
-const char* kHelp = R"(usage: squashpub status --config FILE
-
-Shows what is published, what is archived, and what a repair would change.
-)";
+const HelpText kHelp{"squashpub status --config FILE",
+                     "Shows what is published, what is archived, and what a repair would change.\n",
+                     ""};
 
 // A shared mirror serves other repositories too: show each one's Current:.
 void print_shared_repositories(const publisher::Mirror& mirror, const std::string& repo) {
@@ -96,17 +96,14 @@ void print_freshness(const publisher::Mirror& mirror, const config::PublisherCon
 
 } // namespace
 
-config::PublisherConfig load_config_option(const ParsedOptions& options);
+config::PublisherConfig load_config_option(const CommandLine& line);
 
 int run_status(const Args& args) {
-    if (wants_help(args, kHelp))
+    CommandLine line("status", kHelp);
+    line.option("--config", "FILE", "the publisher configuration (required; see README)");
+    if (!line.parse(args))
         return kExitOk;
-    OptionSpec spec{{"--config"}, {}};
-    add_common_options(spec);
-    ParsedOptions options("status", args, spec);
-    apply_common_options(options);
-    options.expect_positionals(0, "squashpub status --config FILE");
-    const config::PublisherConfig config = load_config_option(options);
+    const config::PublisherConfig config = load_config_option(line);
     // Before PublisherState and Mirror create their directories: a config
     // crossed with another one's directories is refused with nothing made.
     publisher::check_directory_roles(config);

@@ -1,5 +1,5 @@
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
-#include "cli/options.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -15,9 +15,8 @@
 namespace squashpub::cli {
 namespace {
 
-const char* kHelp = R"(usage: squashpub verify SOURCE [--repo NAME]... [options]
-
-Replays the client against a published tree (a directory, or an http(s) URL)
+const HelpText kHelp{"squashpub verify SOURCE [--repo NAME]... [options]",
+                     R"(Replays the client against a published tree (a directory, or an http(s) URL)
 and runs every check of the specification's verifier list: manifest form,
 OpenPGP signature (only the signed body is trusted), Current:, every listed
 hash, unlisted files, every delta applied with the independent applier and
@@ -28,45 +27,54 @@ A mirror may serve several repositories from one sha512sum.txt. Without
 --repo, every repository a Current: token of the trusted text names is
 checked; the summary, JSON and JUnit reports group the results per
 repository, and the run fails if any repository fails.
-
-Options:
-  --repo NAME          check only this repository (repeatable; default:
-                       every repository the signed Current: tokens name)
-  --keyring FILE       public keys the manifest must be signed with
-  --openpgp MODE       no, yes (check if signed) or required (default:
-                       required with --keyring, else no)
-  --cache DIR          old images (${repo}-${version}.sqfs) to apply deltas to
-  --archive DIR        the publisher's archive (full images), likewise; both
-                       repeatable (one archive per repository of a mirror)
-  --max-age DURATION   fail when the signed Date: is older than this (7d,
-                       36h, 90m) or missing
-  --state FILE         remember per mirror and repository the last accepted
-                       signed Date: and Current: version; fail when either
-                       goes backwards (created if missing, updated only
-                       after a fully passing run)
-  --jobs N             deltas checked in parallel (default: cores)
-  --report FILE        write the JSON report
-  --junit FILE         write a JUnit XML report
-  --tmpdir DIR         where downloads and rebuilt images go
-  --verbose, --quiet
-
-Freshness is read from the signed body only: a Valid-Until: in the past, or
+)",
+                     R"(Freshness is read from the signed body only: a Valid-Until: in the past, or
 a Date: more than 5 minutes in the future, fails. --max-age and --state
 need --keyring: an unsigned Date proves nothing.
 
-Everything the mirror serves is treated as hostile (README: Threat model).
-Caps, each a failed check when passed:
-  --max-manifest-size BYTES  sha512sum.txt (default 16 MiB)
-  --max-file-size BYTES      any listed file (default 4 GiB, the image
-                             limit); a delta is also refused once it passes
-                             the current snapshot's size
-  --timeout SECONDS          the whole run (default 3600; 0: none)
-  --min-speed BYTES          minimum average speed of an http transfer, after
-                             5 s (default 16384; 0: none)
-  --max-redirects N          per request, to http(s) only (default 5)
+Everything the mirror serves is treated as hostile (README: Threat model);
+each cap above is a failed check when passed.
 
 Exit codes: 0 all good, 1 problems found, 2 usage error, 3 mirror unreachable.
-)";
+)"};
+
+void declare_options(CommandLine& line) {
+    line.positional("SOURCE", "the published tree: a directory or an http(s) URL");
+    line.option("--repo", "NAME",
+                "check only this repository (repeatable; default:\n"
+                "every repository the signed Current: tokens name)");
+    line.option("--keyring", "FILE", "public keys the manifest must be signed with");
+    line.option("--openpgp", "MODE",
+                "no, yes (check if signed) or required (default:\n"
+                "required with --keyring, else no)");
+    line.option("--cache", "DIR", "old images (${repo}-${version}.sqfs) to apply deltas to");
+    line.option("--archive", "DIR",
+                "the publisher's archive (full images), likewise; both\n"
+                "repeatable (one archive per repository of a mirror)");
+    line.option("--max-age", "DURATION",
+                "fail when the signed Date: is older than this (7d,\n"
+                "36h, 90m) or missing");
+    line.option("--state", "FILE",
+                "remember per mirror and repository the last accepted\n"
+                "signed Date: and Current: version; fail when either\n"
+                "goes backwards (created if missing, updated only\n"
+                "after a fully passing run)");
+    add_jobs_option(line, "deltas checked in parallel (default: cores)");
+    line.option("--report", "FILE", "write the JSON report");
+    line.option("--junit", "FILE", "write a JUnit XML report");
+    line.option("--tmpdir", "DIR", "where downloads and rebuilt images go");
+    line.group("Caps on what the mirror serves");
+    line.number("--max-manifest-size", "BYTES", 1, 1ull << 40, "sha512sum.txt (default 16 MiB)");
+    line.number("--max-file-size", "BYTES", 1, 1ull << 40,
+                "any listed file (default 4 GiB, the image\n"
+                "limit); a delta is also refused once it passes\n"
+                "the current snapshot's size");
+    line.number("--timeout", "SECONDS", 0, 7 * 86400, "the whole run (default 3600; 0: none)");
+    line.number("--min-speed", "BYTES", 0, 1ull << 40,
+                "minimum average speed of an http transfer, after\n"
+                "5 s (default 16384; 0: none)");
+    line.number("--max-redirects", "N", 0, 50, "per request, to http(s) only (default 5)");
+}
 
 inline constexpr int kExitUnreachable = 3;
 
@@ -80,16 +88,10 @@ void write_text(const std::string& path, const std::string& text) {
 } // namespace
 
 int run_verify(const Args& args) {
-    if (wants_help(args, kHelp))
+    CommandLine options("verify", kHelp);
+    declare_options(options);
+    if (!options.parse(args))
         return kExitOk;
-    OptionSpec spec{{"--repo", "--keyring", "--openpgp", "--cache", "--archive", "--jobs",
-                     "--report", "--junit", "--tmpdir", "--max-manifest-size", "--max-file-size",
-                     "--timeout", "--min-speed", "--max-redirects", "--max-age", "--state"},
-                    {}};
-    add_common_options(spec);
-    ParsedOptions options("verify", args, spec);
-    apply_common_options(options);
-    options.expect_positionals(1, "squashpub verify SOURCE [--repo NAME]... [options]");
 
     verifier::VerifyOptions verify;
     verify.source = options.positionals()[0];
@@ -129,14 +131,13 @@ int run_verify(const Args& args) {
     verify.jobs = jobs_option(options);
     verify.temp_dir = options.value("--tmpdir").value_or("");
     verify.max_manifest_bytes =
-        options.number("--max-manifest-size", 1, 1ull << 40).value_or(verify.max_manifest_bytes);
-    verify.max_file_bytes =
-        options.number("--max-file-size", 1, 1ull << 40).value_or(verify.max_file_bytes);
-    verify.timeout_seconds = static_cast<unsigned>(
-        options.number("--timeout", 0, 7 * 86400).value_or(verify.timeout_seconds));
-    verify.min_speed = options.number("--min-speed", 0, 1ull << 40).value_or(verify.min_speed);
+        options.number("--max-manifest-size").value_or(verify.max_manifest_bytes);
+    verify.max_file_bytes = options.number("--max-file-size").value_or(verify.max_file_bytes);
+    verify.timeout_seconds =
+        static_cast<unsigned>(options.number("--timeout").value_or(verify.timeout_seconds));
+    verify.min_speed = options.number("--min-speed").value_or(verify.min_speed);
     verify.max_redirects =
-        static_cast<long>(options.number("--max-redirects", 0, 50).value_or(verify.max_redirects));
+        static_cast<long>(options.number("--max-redirects").value_or(verify.max_redirects));
 
     const auto start = std::chrono::steady_clock::now();
     std::optional<verifier::Report> outcome;
