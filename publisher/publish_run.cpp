@@ -19,8 +19,8 @@
 #include "publisher/mirror.hpp"
 #include "publisher/plan.hpp"
 #include "publisher/recovery.hpp"
-#include "publisher/retention.hpp"
 #include "publisher/resign.hpp"
+#include "publisher/retention.hpp"
 #include "publisher/shared_manifest.hpp"
 #include "publisher/shared_mirror.hpp"
 #include "publisher/signer.hpp"
@@ -531,6 +531,7 @@ class PublishRun {
 
 PublishOutcome publish(const config::PublisherConfig& config, const PublishOptions& options) {
     RunMetrics metrics(config); // written however the run ends
+    metrics.check_target();     // before anything changes
     try {
         check_directory_roles(config); // before anything is created
         fs::create_directories(config.state_dir);
