@@ -235,6 +235,10 @@ class PublishRun {
             input.previous_manifests.push_back(recent[i].names());
         const std::vector<std::string> removed = files_to_remove(input, listed);
         mirror_.remove(removed);
+        // A changed current_aliases mode (or a lost alias) is applied now,
+        // not on the next new version: the manifest is unchanged.
+        const std::vector<std::string> aliases_fixed =
+            reconcile_current_aliases(config_, mirror_, staging_root_);
         // Freshness: an unchanged manifest is re-signed before it grows stale.
         const bool resign = resign_due(config_, signed_part(mirror_.live_text().value_or("")));
         if (resign)
@@ -245,6 +249,7 @@ class PublishRun {
                           {"changed", false},
                           {"removed", removed},
                           {"resigned", resign},
+                          {"aliases_fixed", aliases_fixed},
                           {"key_expiry_warnings", key_warnings_}};
         state_.write_report(outcome.report);
         return outcome;
