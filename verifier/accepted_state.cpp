@@ -155,10 +155,17 @@ std::string mirror_key(const std::string& source) {
             continue;
         const size_t slash = source.find('/', scheme.size());
         std::string host = lower.substr(scheme.size(), slash - scheme.size());
-        host = host.substr(host.find('@') == std::string::npos ? 0 : host.find('@') + 1);
+        // The host follows the last '@' (a password may hold one).
+        host = host.substr(host.rfind('@') == std::string::npos ? 0 : host.rfind('@') + 1);
         const std::string default_port = scheme == "http://" ? ":80" : ":443";
         if (host.ends_with(default_port))
             host.resize(host.size() - default_port.size());
+        // "mirror.example.org." is the same host (the DNS root spelled out).
+        const size_t port = host.rfind(':');
+        const size_t name_end =
+            port != std::string::npos && host.find(']') == std::string::npos ? port : host.size();
+        if (name_end > 1 && host[name_end - 1] == '.')
+            host.erase(name_end - 1, 1);
         const std::string rest = slash == std::string::npos ? "" : source.substr(slash);
         return scheme + host + normal_url_path(rest);
     }
