@@ -109,9 +109,24 @@ ArchiveKeep read_archive_keep(JsonObject& keep) {
 void check_metrics_file(JsonObject& top, const PublisherConfig& config) {
     if (config.metrics_file.empty())
         return;
-    if (is_within(canonical_form(config.metrics_file), canonical_form(config.mirror_dir)))
+    const fs::path metrics = canonical_form(config.metrics_file);
+    if (is_within(metrics, canonical_form(config.mirror_dir)))
         top.fail("metrics_file", "'" + config.metrics_file +
                                      "' is inside mirror_dir, which mirrors copy to the public");
+    // Replaced after every run, success or failure: it must name none of
+    // the publisher's own files, nor a file of the tree it publishes.
+    const std::pair<const char*, const std::string*> owners[] = {
+        {"state_dir", &config.state_dir},
+        {"archive_dir", &config.archive_dir},
+        {"source", &config.source}};
+    for (const auto& [key, dir] : owners)
+        if (is_within(metrics, canonical_form(*dir)))
+            top.fail("metrics_file", "'" + config.metrics_file + "' is inside " + key + " (" +
+                                         *dir + "), whose files it would replace after every run");
+    if (metrics == canonical_form(config.file))
+        top.fail("metrics_file", "'" + config.metrics_file +
+                                     "' is this configuration file: the first run would "
+                                     "replace it with metrics");
 }
 
 std::optional<std::chrono::seconds> duration(JsonObject& top, const std::string& key) {

@@ -1,5 +1,6 @@
 #include "publisher/metrics.hpp"
 
+#include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "publisher/retention.hpp"
@@ -103,6 +104,25 @@ std::optional<double> last_success_in(const std::string& text, const std::string
     return std::nullopt;
 }
 
+void RunMetrics::check_target() const {
+    if (config_.metrics_file.empty())
+        return;
+    std::error_code error;
+    const fs::file_status status = fs::symlink_status(config_.metrics_file, error);
+    if (error || status.type() == fs::file_type::not_found)
+        return;
+    if (!fs::is_regular_file(status))
+        throw Error(config_.metrics_file,
+                    "metrics_file names something that is not a regular file (a directory or a "
+                    "symbolic link?): refusing to replace it");
+    const std::string text = read_whole_file(config_.metrics_file);
+    if (!text.empty() && !text.starts_with(std::string("# HELP ") + kPrefix))
+        throw Error(config_.metrics_file,
+                    "metrics_file names an existing file that squashpub did not write (it does "
+                    "not start with '# HELP squashpub_'): refusing to replace it; check the "
+                    "path, or remove the file");
+}
+
 RunMetrics::RunMetrics(const config::PublisherConfig& config)
     : config_(config), start_time_(wall_clock_now()), start_(std::chrono::steady_clock::now()) {}
 
@@ -194,6 +214,7 @@ void RunMetrics::finish(bool succeeded) noexcept {
             write_all(record.fd(), text.data(), text.size(), record.temp_path());
             record.commit();
         }
+        check_target();
         const std::string text = render(succeeded, last_success).text();
         AtomicOutput out(config_.metrics_file);
         write_all(out.fd(), text.data(), text.size(), out.temp_path());

@@ -59,6 +59,9 @@ class RunMetrics {
     explicit RunMetrics(const config::PublisherConfig& config);
 
     RunFacts& facts() { return facts_; }
+    // Throws unless metrics_file is absent, empty or a metrics file this
+    // publisher wrote: a typo must not replace an unrelated file each run.
+    void check_target() const;
     // Writes metrics_file (if configured); never throws: a metrics problem
     // is logged and must not turn a good run into a failed one.
     void finish(bool succeeded) noexcept;

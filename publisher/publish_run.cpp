@@ -1,5 +1,6 @@
 #include "publisher/publish_run.hpp"
 
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
@@ -19,8 +20,8 @@
 #include "publisher/mirror.hpp"
 #include "publisher/plan.hpp"
 #include "publisher/recovery.hpp"
-#include "publisher/retention.hpp"
 #include "publisher/resign.hpp"
+#include "publisher/retention.hpp"
 #include "publisher/shared_manifest.hpp"
 #include "publisher/shared_mirror.hpp"
 #include "publisher/signer.hpp"
@@ -77,6 +78,7 @@ class PublishRun {
             check_signing_key(*config_.signing);
         key_warnings_ = warn_about_expiring_keys(config_);
         check_mirror_sharing(config_, mirror_);
+        warn_if_live_manifest_expired();
         claim_directory_roles(config_);
         Archive archive(config_.archive_dir, config_.repo, config_.archive, config_.jobs);
         staging_root_ = mirror_.staging_root(config_.state_dir, config_.repo);
@@ -99,6 +101,21 @@ class PublishRun {
     }
 
   private:
+    // Clients refuse an expired manifest: if it expired before this run,
+    // valid_for is shorter than the time between runs (or runs failed).
+    void warn_if_live_manifest_expired() const {
+        const std::optional<std::string> live = mirror_.live_text();
+        const std::optional<UtcTime> until =
+            live ? valid_until_of(signed_part(*live)) : std::nullopt;
+        if (!until || *until > utc_now())
+            return;
+        log_warning(mirror_.path(kManifestName) + ": the live manifest had expired (Valid-Until " +
+                    format_utc(*until) + ") before this run: clients refused it meanwhile; " +
+                    "valid_for (" +
+                    (config_.valid_for ? format_duration(*config_.valid_for) : "unset") +
+                    ") must be longer than the time between runs, with room for a failed night");
+    }
+
     PublishOutcome publish_into(Archive& archive, const TempDir& staging) {
         const std::string image = build_image(staging, archive);
         crash_point("image");
@@ -235,6 +252,10 @@ class PublishRun {
             input.previous_manifests.push_back(recent[i].names());
         const std::vector<std::string> removed = files_to_remove(input, listed);
         mirror_.remove(removed);
+        // A changed current_aliases mode (or a lost alias) is applied now,
+        // not on the next new version: the manifest is unchanged.
+        const std::vector<std::string> aliases_fixed =
+            reconcile_current_aliases(config_, mirror_, staging_root_);
         // Freshness: an unchanged manifest is re-signed before it grows stale.
         const bool resign = resign_due(config_, signed_part(mirror_.live_text().value_or("")));
         if (resign)
@@ -245,6 +266,7 @@ class PublishRun {
                           {"changed", false},
                           {"removed", removed},
                           {"resigned", resign},
+                          {"aliases_fixed", aliases_fixed},
                           {"key_expiry_warnings", key_warnings_}};
         state_.write_report(outcome.report);
         return outcome;
@@ -531,6 +553,7 @@ class PublishRun {
 
 PublishOutcome publish(const config::PublisherConfig& config, const PublishOptions& options) {
     RunMetrics metrics(config); // written however the run ends
+    metrics.check_target();     // before anything changes
     try {
         check_directory_roles(config); // before anything is created
         fs::create_directories(config.state_dir);

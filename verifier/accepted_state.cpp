@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -57,6 +58,31 @@ std::string lowercase(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
                    [](unsigned char c) { return std::tolower(c); });
     return text;
+}
+
+// "/a//b/./c/../" and "/a/b" name the same mirror to any web server: one
+// key, so that a second spelling does not start from an empty baseline
+// (which would accept a rollback). A fragment never reaches the server.
+std::string normal_url_path(std::string path) {
+    path = path.substr(0, path.find('#'));
+    const size_t query = path.find('?');
+    const std::string tail = query == std::string::npos ? "" : path.substr(query);
+    std::vector<std::string> segments;
+    std::istringstream in(path.substr(0, query));
+    for (std::string segment; std::getline(in, segment, '/');) {
+        if (segment.empty() || segment == ".")
+            continue;
+        if (segment == "..") {
+            if (!segments.empty())
+                segments.pop_back();
+            continue;
+        }
+        segments.push_back(segment);
+    }
+    std::string out;
+    for (const std::string& segment : segments)
+        out += "/" + segment;
+    return out + tail;
 }
 
 } // namespace
@@ -129,14 +155,19 @@ std::string mirror_key(const std::string& source) {
             continue;
         const size_t slash = source.find('/', scheme.size());
         std::string host = lower.substr(scheme.size(), slash - scheme.size());
-        host = host.substr(host.find('@') == std::string::npos ? 0 : host.find('@') + 1);
+        // The host follows the last '@' (a password may hold one).
+        host = host.substr(host.rfind('@') == std::string::npos ? 0 : host.rfind('@') + 1);
         const std::string default_port = scheme == "http://" ? ":80" : ":443";
         if (host.ends_with(default_port))
             host.resize(host.size() - default_port.size());
-        std::string rest = slash == std::string::npos ? "" : source.substr(slash);
-        while (!rest.empty() && rest.back() == '/')
-            rest.pop_back();
-        return scheme + host + rest;
+        // "mirror.example.org." is the same host (the DNS root spelled out).
+        const size_t port = host.rfind(':');
+        const size_t name_end =
+            port != std::string::npos && host.find(']') == std::string::npos ? port : host.size();
+        if (name_end > 1 && host[name_end - 1] == '.')
+            host.erase(name_end - 1, 1);
+        const std::string rest = slash == std::string::npos ? "" : source.substr(slash);
+        return scheme + host + normal_url_path(rest);
     }
     // Lexically only: a mirror directory reached through a symlink that an
     // operator switches between trees is still the same mirror.

@@ -127,6 +127,30 @@ TEST(PublisherConfig, WrongTypesAndValues) {
     }
 }
 
+// A careless metrics_file replaces whatever it names after every run: the
+// publisher's own state, the private archive, the source tree (a new image
+// every night) or the config itself (the next night cannot start).
+TEST(PublisherConfig, MetricsFileMustNotReplaceThePublishersOwnFiles) {
+    for (const char* inside : {"/var/lib/s/last-success", "/var/lib/s/x.prom", "/srv/a/m.prom",
+                               "/srv/gentoo/metrics.prom", "/var/lib/s"}) {
+        nlohmann::json json = minimal();
+        json["metrics_file"] = inside;
+        EXPECT_NE(error_for(json).find("metrics_file: '" + std::string(inside) + "' is "),
+                  std::string::npos)
+            << inside << ": " << error_for(json);
+    }
+    TempDir dir;
+    nlohmann::json json = minimal();
+    json["metrics_file"] = dir.file("p.json");
+    test::write_file(dir.file("p.json"), json.dump());
+    try {
+        load_publisher_config(dir.file("p.json"));
+        ADD_FAILURE() << "a metrics_file naming the config file itself was accepted";
+    } catch (const UsageError& e) {
+        EXPECT_NE(e.problem().find("is this configuration file"), std::string::npos) << e.problem();
+    }
+}
+
 TEST(PublisherConfig, ArchiveKeepAndMetricsFile) {
     TempDir dir;
     nlohmann::json json = minimal();

@@ -151,6 +151,26 @@ TEST(Flavors, CopyAliasesAreRegularFilesWithTheCurrentBytes) {
     // Switching the config back to links replaces the copies on the next night.
 }
 
+// An operator switches to copies (say, an rsync to mirrors that drops
+// links) on a night with nothing new: the switch takes effect that night,
+// the manifest unchanged, and back again.
+TEST(Flavors, SwitchingAliasModeAppliesOnANightWithNothingNew) {
+    PublisherFixture f(1);
+    f.config({{"flavors", kXzFlavor}, {"current_aliases", true}});
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    const std::string manifest = read_file(f.path("mirror/sha512sum.txt"));
+    f.config({{"flavors", kXzFlavor}, {"current_aliases", {{"mode", "copy"}}}});
+    CommandResult copies = f.publish(1);
+    ASSERT_EQ(copies.exit_code, 0) << copies.output;
+    EXPECT_EQ(aliases_match_manifest(f, false), "");
+    EXPECT_EQ(read_file(f.path("mirror/sha512sum.txt")), manifest);
+    EXPECT_EQ(check_mirror(f.expect()), "");
+    f.config({{"flavors", kXzFlavor}, {"current_aliases", true}});
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    EXPECT_EQ(aliases_match_manifest(f, true), "");
+    EXPECT_EQ(read_file(f.path("mirror/sha512sum.txt")), manifest);
+}
+
 TEST(Flavors, DisablingAliasesPrunesThem) {
     PublisherFixture f(2);
     f.config({{"flavors", kXzFlavor}, {"current_aliases", true}});

@@ -111,6 +111,22 @@ TEST(Freshness, DateAndValidUntilAreInTheSignedBodyOnly) {
         }
 }
 
+// valid_for shorter than the time between runs: every client saw an expired
+// manifest before this run. The run re-signs and says so, so that the
+// operator lengthens valid_for instead of clients turning the check off.
+TEST(Freshness, APublishFindingTheLiveManifestExpiredWarns) {
+    PublisherFixture f(1);
+    f.config({{"valid_for", "1d"}, {"image", {{"mtime", 1767225600}}}});
+    ASSERT_EQ(f.publish(1, {}, {epoch_env(now_epoch() - 2 * kDay)}).exit_code, 0);
+    CommandResult late = f.publish(1, {"--verbose"});
+    ASSERT_EQ(late.exit_code, 0) << late.output;
+    EXPECT_NE(late.output.find("had expired"), std::string::npos) << late.output;
+    EXPECT_NE(late.output.find("valid_for (1d)"), std::string::npos) << late.output;
+    CommandResult fresh = f.publish(1, {"--verbose"});
+    ASSERT_EQ(fresh.exit_code, 0) << fresh.output;
+    EXPECT_EQ(fresh.output.find("had expired"), std::string::npos) << fresh.output;
+}
+
 TEST(Freshness, WithoutValidForOnlyDate) {
     PublisherFixture f(1);
     f.config();

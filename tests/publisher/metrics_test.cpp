@@ -196,6 +196,34 @@ TEST(Metrics, NoMetricsFileInThePublicMirror) {
     EXPECT_FALSE(exists(f.path("mirror")));
 }
 
+// A metrics_file typo naming an existing file that is not ours, or a
+// directory: the run fails before anything is published, and the file is
+// left as it was (it used to be replaced by metrics, success or failure).
+TEST(Metrics, NeverReplacesAFileItDidNotWrite) {
+    PublisherFixture f(1);
+    const std::string important = f.path("hosts");
+    write_file(important, "127.0.0.1 localhost\n");
+    f.config({{"metrics_file", important}});
+    CommandResult refused = f.publish(1);
+    EXPECT_NE(refused.exit_code, 0) << refused.output;
+    EXPECT_NE(refused.output.find("did not write"), std::string::npos) << refused.output;
+    EXPECT_EQ(read_file(important), "127.0.0.1 localhost\n");
+    EXPECT_FALSE(exists(f.path("mirror/sha512sum.txt")));
+
+    fs::create_directories(f.path("textfile"));
+    f.config({{"metrics_file", f.path("textfile")}});
+    refused = f.publish(1);
+    EXPECT_NE(refused.exit_code, 0) << refused.output;
+    EXPECT_TRUE(fs::is_directory(f.path("textfile")));
+    EXPECT_FALSE(exists(f.path("mirror/sha512sum.txt")));
+
+    write_file(f.path("textfile/squashpub.prom"), ""); // touched by the operator: fine
+    f.config({{"metrics_file", f.path("textfile/squashpub.prom")}});
+    ASSERT_EQ(f.publish(1).exit_code, 0);
+    ASSERT_EQ(f.publish(1).exit_code, 0); // and its own file is replaced
+    EXPECT_EQ(sample(parse_metrics(f.path("textfile/squashpub.prom")), "last_run_success"), 1);
+}
+
 // systemd's convention: JOURNAL_STREAM names stderr's device:inode.
 TEST(Metrics, JournalStreamGivesPriorityPrefixes) {
     PublisherFixture f(1);

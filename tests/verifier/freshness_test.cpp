@@ -175,6 +175,16 @@ TEST(MirrorKey, NormalisesUrlsAndDirectories) {
     EXPECT_EQ(mirror_key("http://user:secret@mirror.example.org:8080/a//"),
               "http://mirror.example.org:8080/a");
     EXPECT_EQ(mirror_key("http://127.0.0.1:80"), "http://127.0.0.1");
+    // Other spellings of one mirror: each used to start an empty baseline.
+    for (const char* spelling :
+         {"https://mirror.example.org//gentoo", "https://mirror.example.org/./gentoo/",
+          "https://mirror.example.org/x/../gentoo", "https://mirror.example.org/gentoo#top",
+          "https://mirror.example.org/gentoo//", "https://mirror.example.org./gentoo",
+          "https://u:p@ss@mirror.example.org/gentoo"})
+        EXPECT_EQ(mirror_key(spelling), "https://mirror.example.org/gentoo") << spelling;
+    EXPECT_EQ(mirror_key("https://mirror.example.org/"), "https://mirror.example.org");
+    EXPECT_EQ(mirror_key("http://mirror.example.org.:8080/a"), "http://mirror.example.org:8080/a");
+    EXPECT_EQ(mirror_key("http://[::1]:8080/a"), "http://[::1]:8080/a");
     TempDir dir;
     EXPECT_EQ(mirror_key(dir.file("m") + "/"), dir.path() + "/m");
     EXPECT_EQ(mirror_key(dir.file("x/../m")), dir.path() + "/m");
