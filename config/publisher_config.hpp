@@ -48,8 +48,8 @@ struct PublisherConfig {
     unsigned grace_generations = 1;
     ArchiveMode archive = ArchiveMode::full;
     unsigned jobs = 0;
-    std::optional<ArchiveKeep> archive_keep; // unset: keep every version
-    std::string metrics_file;                // empty: no metrics file
+    std::optional<ArchiveKeep> archive_keep;       // unset: keep every version
+    std::string metrics_file;                      // empty: no metrics file
     std::vector<Flavor> flavors;                   // extra full images (issue #13)
     std::optional<CurrentAliases> current_aliases; // unset: no ${repo}-current* names
     // nullopt: "signing": null, publish unsigned on purpose.
