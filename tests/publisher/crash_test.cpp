@@ -47,13 +47,7 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, CrashAfter,
                          ::testing::Values("lock", "image", "archive", "deltas", "sign",
                                            "journal-written", "move-snapshot", "move-delta",
                                            "manifest", "journal", "prune", "report"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                             std::string name = info.param;
-                             for (char& c : name)
-                                 if (c == '-')
-                                     c = '_';
-                             return name;
-                         });
+                         crash_step_name);
 
 // The first run claims archive_dir and state_dir with a marker file; killed
 // while writing one, the next run still claims both for its repository,
@@ -80,14 +74,7 @@ TEST_P(MarkerCrashAfter, TheNextRunClaimsTheDirectoriesAndPublishes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryMarkerStep, MarkerCrashAfter,
-                         ::testing::Values("marker-written", "marker-linked"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                             std::string name = info.param;
-                             for (char& c : name)
-                                 if (c == '-')
-                                     c = '_';
-                             return name;
-                         });
+                         ::testing::Values("marker-written", "marker-linked"), crash_step_name);
 
 // A forced republish (issue #11) killed after each step: before its journal
 // the old mirror is untouched; after its manifest switch the new one is
@@ -155,13 +142,7 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, ForcedCrashAfter,
                                            "journal-written", "move-snapshot", "move-delta",
                                            "manifest", "archive-replace", "journal", "prune",
                                            "report"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                             std::string name = info.param;
-                             for (char& c : name)
-                                 if (c == '-')
-                                     c = '_';
-                             return name;
-                         });
+                         crash_step_name);
 
 } // namespace
 } // namespace squashpub::test

@@ -322,13 +322,7 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, FlavorCrashAfter,
                          ::testing::Values("image", "archive", "deltas", "sign", "journal-written",
                                            "move-snapshot", "move-delta", "move-flavor", "manifest",
                                            "alias", "journal", "prune", "report"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                             std::string name = info.param;
-                             for (char& c : name)
-                                 if (c == '-')
-                                     c = '_';
-                             return name;
-                         });
+                         crash_step_name);
 
 // A forced republish moves its aliases in with its other files.
 TEST(Flavors, ForcedRepublishKeepsCopyAliasesRight) {

@@ -291,12 +291,7 @@ TEST_P(ResignCrashAfter, MirrorStaysValidAndTheNextRunRecovers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, ResignCrashAfter,
-                         ::testing::Values("resign-journal", "resign-manifest"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                             std::string name = info.param;
-                             std::replace(name.begin(), name.end(), '-', '_');
-                             return name;
-                         });
+                         ::testing::Values("resign-journal", "resign-manifest"), crash_step_name);
 
 TEST(SigningKeys, TwoKeysMakeTwoSignatures) {
     PublisherFixture f(1);

@@ -178,11 +178,7 @@ TEST_P(RetentionCrashAfter, ArchiveStaysUsable) {
 INSTANTIATE_TEST_SUITE_P(Steps, RetentionCrashAfter,
                          ::testing::Values("archive-drop-indexed", "archive-reverse-delta",
                                            "archive-reverse-delta-indexed"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                             std::string name = info.param;
-                             std::replace(name.begin(), name.end(), '-', '_');
-                             return name;
-                         });
+                         crash_step_name);
 
 // A reverse-delta archive with the drop policy keeps exactly the window.
 TEST(Retention, DropPolicyOnAReverseDeltaArchive) {

@@ -1,5 +1,6 @@
 #include "support/publisher_fixture.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <fcntl.h>
 #include <filesystem>
@@ -164,6 +165,12 @@ void SmallDisk::fill(const std::string& name, uint64_t left) const {
     ASSERT_GE(fd, 0);
     EXPECT_EQ(::posix_fallocate(fd, 0, static_cast<off_t>(free - left)), 0);
     ::close(fd);
+}
+
+std::string crash_step_name(const ::testing::TestParamInfo<const char*>& info) {
+    std::string name = info.param;
+    std::replace(name.begin(), name.end(), '-', '_');
+    return name;
 }
 
 } // namespace squashpub::test

@@ -8,12 +8,17 @@
 #include "support/mirror_check.hpp"
 #include "support/test_support.hpp"
 
+#include <gtest/gtest.h>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 namespace squashpub::test {
+
+// Test names for crash steps ("move-delta" -> "move_delta"): gtest allows
+// only letters, digits and '_' in parameterised test names.
+std::string crash_step_name(const ::testing::TestParamInfo<const char*>& info);
 
 class PublisherFixture {
   public:
