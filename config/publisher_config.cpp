@@ -149,11 +149,15 @@ void read_freshness(JsonObject& top, PublisherConfig& config) {
         top.fail("resign_after", "needs valid_for (re-signing refreshes Valid-Until)");
     if (config.valid_for && !config.resign_after)
         config.resign_after = *config.valid_for / 2;
-    if (config.valid_for && *config.resign_after >= *config.valid_for)
-        top.fail("resign_after", "(" + format_duration(*config.resign_after) +
-                                     ") must be shorter than valid_for (" +
-                                     format_duration(*config.valid_for) +
-                                     "), or the manifest expires before it is re-signed");
+    if (config.valid_for && *config.resign_after >= *config.valid_for) {
+        // Appended, not `"(" + ...`: GCC 12 at -O3 warns falsely (-Wrestrict)
+        // on prepending a literal to a temporary string.
+        std::string problem = "(";
+        problem += format_duration(*config.resign_after);
+        problem += ") must be shorter than valid_for (" + format_duration(*config.valid_for) +
+                   "), or the manifest expires before it is re-signed";
+        top.fail("resign_after", problem);
+    }
     if (auto days = top.unsigned_integer("warn_key_expiry", 0, 3650))
         config.warn_key_expiry_days = static_cast<unsigned>(*days);
 }
