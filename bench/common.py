@@ -24,15 +24,8 @@ def binary():
 
 def run(argv, **kwargs):
     """Runs argv; returns (seconds, peak RSS in KiB) of that child alone."""
-    start = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.monotonic() - start
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"bench: {' '.join(argv)} failed:\n{err}")
-    return seconds, usage.ru_maxrss
+    seconds, peak, _ = run_with_cpu(argv, **kwargs)
+    return seconds, peak
 
 
 def run_with_cpu(argv, **kwargs):

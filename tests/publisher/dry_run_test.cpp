@@ -41,6 +41,19 @@ std::string tree_fingerprint(const PublisherFixture& f) {
     return text;
 }
 
+// The names of a JSON array of strings, sorted (plans and reports list
+// them in no guaranteed order).
+std::vector<std::string> sorted_names(const nlohmann::json& names) {
+    std::vector<std::string> sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    return sorted;
+}
+
+std::vector<std::string> removed_by_last_run(const PublisherFixture& f) {
+    return sorted_names(
+        nlohmann::json::parse(read_file(f.path("state/last-run.json"))).at("removed"));
+}
+
 TEST(DryRun, ChangesNothingAndPredictsTheRun) {
     PublisherFixture f(4);
     f.config({{"delta_window", 2},
@@ -70,12 +83,8 @@ TEST(DryRun, ChangesNothingAndPredictsTheRun) {
     // The real run does what the plan said.
     CommandResult real = f.publish(4);
     ASSERT_EQ(real.exit_code, 0) << real.output;
-    const nlohmann::json report = nlohmann::json::parse(read_file(f.path("state/last-run.json")));
-    std::vector<std::string> removed = report.at("removed");
-    std::vector<std::string> predicted = plan.at("mirror_removals");
-    std::sort(removed.begin(), removed.end());
-    std::sort(predicted.begin(), predicted.end());
-    EXPECT_EQ(removed, predicted);
+    const std::vector<std::string> predicted = sorted_names(plan.at("mirror_removals"));
+    EXPECT_EQ(removed_by_last_run(f), predicted);
     for (const auto& delta : plan.at("deltas"))
         EXPECT_TRUE(exists(f.path("mirror/" + delta.at("name").get<std::string>())));
     EXPECT_EQ(plan.at("archive_drops"), nlohmann::json::array({"20260101"}));
@@ -111,12 +120,8 @@ TEST(DryRun, ListsFlavorsAndAliasesAndPredictsTheirPruning) {
 
     CommandResult real = f.publish(4);
     ASSERT_EQ(real.exit_code, 0) << real.output;
-    const nlohmann::json report = nlohmann::json::parse(read_file(f.path("state/last-run.json")));
-    std::vector<std::string> removed = report.at("removed");
-    std::vector<std::string> predicted = plan.at("mirror_removals");
-    std::sort(removed.begin(), removed.end());
-    std::sort(predicted.begin(), predicted.end());
-    EXPECT_EQ(removed, predicted);
+    const std::vector<std::string> predicted = sorted_names(plan.at("mirror_removals"));
+    EXPECT_EQ(removed_by_last_run(f), predicted);
     EXPECT_NE(std::find(predicted.begin(), predicted.end(), "test-20260102.xz.sqfs"),
               predicted.end());
     for (const auto& kept : plan.at("kept_snapshots"))
