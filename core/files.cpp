@@ -3,8 +3,10 @@
 #include "core/cleanup.hpp"
 #include "core/error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
@@ -101,14 +103,69 @@ void write_all_at(int fd, const void* data, size_t size, uint64_t offset, const 
 
 void copy_range(int from_fd, const std::string& from_path, int to_fd, const std::string& to_path,
                 uint64_t offset, uint64_t size) {
+    copy_span(from_fd, from_path, offset, to_fd, to_path, offset, size);
+}
+
+namespace {
+
+void copy_through_buffer(int from_fd, const std::string& from_path, uint64_t from_offset, int to_fd,
+                         const std::string& to_path, uint64_t to_offset, uint64_t size) {
     std::vector<char> buffer(std::min<uint64_t>(size, 1 << 20));
     while (size > 0) {
         size_t chunk = static_cast<size_t>(std::min<uint64_t>(size, buffer.size()));
-        read_exact_at(from_fd, buffer.data(), chunk, offset, from_path);
-        write_all_at(to_fd, buffer.data(), chunk, offset, to_path);
-        offset += chunk;
+        read_exact_at(from_fd, buffer.data(), chunk, from_offset, from_path);
+        write_all_at(to_fd, buffer.data(), chunk, to_offset, to_path);
+        from_offset += chunk;
+        to_offset += chunk;
         size -= chunk;
     }
+}
+
+// copy_file_range cannot serve this pair of files (another file system,
+// an old kernel, a special file): copy through a buffer instead.
+bool needs_buffer_copy(int error) {
+    return error == EXDEV || error == EOPNOTSUPP || error == ENOSYS || error == EINVAL ||
+           error == EBADF || error == ETXTBSY;
+}
+
+} // namespace
+
+void copy_span(int from_fd, const std::string& from_path, uint64_t from_offset, int to_fd,
+               const std::string& to_path, uint64_t to_offset, uint64_t size) {
+    while (size > 0) {
+        auto in = static_cast<off_t>(from_offset), out = static_cast<off_t>(to_offset);
+        const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size, 1u << 30));
+        const ssize_t copied = ::copy_file_range(from_fd, &in, to_fd, &out, chunk, 0);
+        if (copied < 0 && errno == EINTR)
+            continue;
+        if (copied < 0 && needs_buffer_copy(errno))
+            return copy_through_buffer(from_fd, from_path, from_offset, to_fd, to_path, to_offset,
+                                       size);
+        if (copied < 0)
+            throw_errno(to_path, "cannot copy from " + from_path);
+        if (copied == 0)
+            throw Error(from_path, "ends before offset " + std::to_string(from_offset + size));
+        from_offset += static_cast<uint64_t>(copied);
+        to_offset += static_cast<uint64_t>(copied);
+        size -= static_cast<uint64_t>(copied);
+    }
+}
+
+bool same_content(const std::string& a, const std::string& b) {
+    UniqueFd first = open_for_reading(a), second = open_for_reading(b);
+    const uint64_t size = file_size_of(first.get(), a);
+    if (size != file_size_of(second.get(), b))
+        return false;
+    constexpr uint64_t kChunk = 1 << 20;
+    std::vector<char> x(std::min(size, kChunk)), y(x.size());
+    for (uint64_t offset = 0; offset < size; offset += kChunk) {
+        const auto chunk = static_cast<size_t>(std::min(kChunk, size - offset));
+        read_exact_at(first.get(), x.data(), chunk, offset, a);
+        read_exact_at(second.get(), y.data(), chunk, offset, b);
+        if (std::memcmp(x.data(), y.data(), chunk) != 0)
+            return false;
+    }
+    return true;
 }
 
 std::string read_whole_file(const std::string& path) {

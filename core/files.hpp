@@ -40,6 +40,15 @@ void write_all_at(int fd, const void* data, size_t size, uint64_t offset, const 
 // Copies [offset, offset+size) of one file to another at the same offset.
 void copy_range(int from_fd, const std::string& from_path, int to_fd, const std::string& to_path,
                 uint64_t offset, uint64_t size);
+// Copies size bytes at from_offset to to_offset of another file, inside the
+// kernel where the file systems allow it (copy_file_range): the expanded
+// files of a night's deltas are gigabytes, and a trip through user memory
+// doubles what copying them costs.
+void copy_span(int from_fd, const std::string& from_path, uint64_t from_offset, int to_fd,
+               const std::string& to_path, uint64_t to_offset, uint64_t size);
+// Whether two files hold the same bytes (a stronger check than equal
+// digests, and cheaper than computing one).
+bool same_content(const std::string& a, const std::string& b);
 
 std::string read_whole_file(const std::string& path);
 void fsync_directory(const std::string& directory);

@@ -323,8 +323,13 @@ class PublishRun {
             generator::precheck_recompression(image, target_checks, config_.jobs);
         const bool parallel = config_.archive == config::ArchiveMode::full;
         Progress progress("building deltas", plan.delta_sources.size(), "deltas");
+        // Oldest source first (the plan lists them newest first): the
+        // longest deltas start first and the workers finish together,
+        // instead of one running the longest alone at the end.
+        const std::vector<std::string> oldest_first(plan.delta_sources.rbegin(),
+                                                    plan.delta_sources.rend());
         archive.visit_images(
-            plan.delta_sources, staging.path(),
+            oldest_first, staging.path(),
             [&](const ArchivedVersion& old, const std::string& old_path) {
                 const auto delta_start = std::chrono::steady_clock::now();
                 BuiltDelta delta;
@@ -340,8 +345,10 @@ class PublishRun {
                 const std::string check = staging.file(delta.name + ".check");
                 verifier::apply_delta(old_path, delta.staged_path, check,
                                       {staging.path(), options.jobs, &apply_memo});
-                const bool exact = sha512_of_file(check) == image_sha_;
+                const bool exact = same_content(check, image);
                 fs::remove(check);
+                log_verbose(delta.name + ": built and test-applied in " +
+                            std::to_string(seconds_since(delta_start)) + " s");
                 delta.seconds = seconds_since(delta_start);
                 progress.advance();
                 std::lock_guard lock(mutex);

@@ -99,11 +99,16 @@ std::vector<SharedPair> remove_shared_blocks(OpenImage& source, OpenImage& targe
     using Key = std::pair<uint32_t, size_t>;
     auto keys_of = [](const OpenImage& image) {
         std::vector<Key> keys;
+        // One buffer for every region: a fresh one each time would be
+        // zero-filled first, as many bytes again as the image.
+        uint32_t longest = 0;
+        for (const CompressedRegion& region : image.scan.regions)
+            longest = std::max(longest, region.length);
+        std::unique_ptr<char[]> bytes(new char[longest]);
         for (const CompressedRegion& region : image.scan.regions) {
-            std::vector<uint8_t> bytes = read_region(image, region);
-            keys.push_back(
-                {region.length, std::hash<std::string_view>{}(std::string_view(
-                                    reinterpret_cast<const char*>(bytes.data()), bytes.size()))});
+            read_exact_at(image.fd(), bytes.get(), region.length, region.offset, image.path);
+            keys.push_back({region.length, std::hash<std::string_view>{}(
+                                               std::string_view(bytes.get(), region.length))});
         }
         return keys;
     };
@@ -241,12 +246,13 @@ Variant encode_variant(OpenImage source, OpenImage target, const CompressionSpec
     stats.expanded_shared = expand_shared;
     stats.source_candidates = source.scan.regions.size();
     stats.target_candidates = target.scan.regions.size();
+    Stopwatch clock;
     std::vector<SharedPair> shared;
     std::vector<KnownMatch> same_bytes;
-    if (!expand_shared)
+    if (!expand_shared) {
         shared = remove_shared_blocks(source, target, stats.shared_blocks, same_bytes);
-
-    Stopwatch clock;
+        log_verbose(output_path + ": shared blocks found in " + clock.lap());
+    }
     TempDir work(options.temp_dir, "squashpub-delta");
     TempFile expanded_source(work.file("source.expanded"));
     TempFile expanded_target(work.file("target.expanded"));
@@ -359,10 +365,12 @@ void precheck_recompression(const std::string& target_path, RecompressionCache& 
 
 DeltaStats encode_delta(const std::string& source_path, const std::string& target_path,
                         const std::string& output_path, const DeltaOptions& options) {
+    Stopwatch clock;
     OpenImage source = open_image(source_path);
     OpenImage target = open_image(target_path);
     check_compatible(source, target);
     const CompressionSpec spec = confirm_client_compression(target);
+    log_verbose(output_path + ": images scanned in " + clock.lap());
 
     std::vector<bool> choices;
     if (options.shared_blocks == SharedBlocks::automatic)

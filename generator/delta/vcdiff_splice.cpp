@@ -258,13 +258,7 @@ Plan plan_with(const std::vector<KnownMatch>& matches, uint64_t target_size, uin
 void copy_to(const ExpandedView& from, uint64_t offset, uint64_t size, const TempFile& to) {
     if (::ftruncate(to.fd(), 0) != 0)
         throw Error(to.path(), std::string("cannot truncate: ") + std::strerror(errno));
-    std::vector<uint8_t> buffer(std::min(size, kReadChunk));
-    for (uint64_t done = 0; done < size;) {
-        const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size - done, buffer.size()));
-        read_exact_at(from.fd, buffer.data(), chunk, offset + done, from.path);
-        write_all_at(to.fd(), buffer.data(), chunk, done, to.path());
-        done += chunk;
-    }
+    copy_span(from.fd, from.path, offset, to.fd(), to.path(), 0, size);
 }
 
 uint64_t source_window_for(uint64_t slice) {

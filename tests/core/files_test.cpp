@@ -66,5 +66,45 @@ TEST(Files, ShortReadNamesFileAndOffset) {
     }
 }
 
+TEST(Files, CopySpanMovesBytesBetweenOffsets) {
+    TempDir dir;
+    std::string content(3 << 20, '\0');
+    for (size_t i = 0; i < content.size(); ++i)
+        content[i] = static_cast<char>(i * 7 + i / 4096);
+    test::write_file(dir.file("from"), content);
+    UniqueFd from = open_for_reading(dir.file("from"));
+    AtomicOutput to(dir.file("to"));
+    write_all(to.fd(), "head", 4, to.temp_path());
+    copy_span(from.get(), dir.file("from"), 12345, to.fd(), to.temp_path(), 4, (2 << 20) + 3);
+    to.commit();
+    EXPECT_EQ(test::read_file(dir.file("to")), "head" + content.substr(12345, (2 << 20) + 3));
+}
+
+TEST(Files, CopySpanPastTheEndNamesTheSource) {
+    TempDir dir;
+    test::write_file(dir.file("from"), "short");
+    UniqueFd from = open_for_reading(dir.file("from"));
+    AtomicOutput to(dir.file("to"));
+    try {
+        copy_span(from.get(), dir.file("from"), 2, to.fd(), to.temp_path(), 0, 10);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(dir.file("from")), std::string::npos) << e.what();
+    }
+}
+
+TEST(Files, SameContentComparesEveryByte) {
+    TempDir dir;
+    std::string content((1 << 20) + 17, 'a');
+    test::write_file(dir.file("a"), content);
+    test::write_file(dir.file("b"), content);
+    EXPECT_TRUE(same_content(dir.file("a"), dir.file("b")));
+    content[(1 << 20) + 9] = 'b'; // in the second chunk
+    test::write_file(dir.file("c"), content);
+    EXPECT_FALSE(same_content(dir.file("a"), dir.file("c")));
+    test::write_file(dir.file("d"), content.substr(0, 100));
+    EXPECT_FALSE(same_content(dir.file("a"), dir.file("d")));
+}
+
 } // namespace
 } // namespace squashpub
