@@ -4,6 +4,7 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/parallel.hpp"
+#include "core/sha256.hpp"
 #include "core/sha512.hpp"
 #include "generator/delta/delta_encoder.hpp"
 #include "publisher/crash_point.hpp"
@@ -57,6 +58,8 @@ void Archive::load() {
             ArchivedVersion entry;
             entry.version = item.at("version").get<std::string>();
             entry.sha512 = item.at("sha512").get<std::string>();
+            if (item.contains("sha256"))
+                entry.sha256 = item.at("sha256").get<std::string>();
             entry.size = item.at("size").get<uint64_t>();
             entry.published = item.at("published").get<bool>();
             entry.stored_as_delta = item.at("stored_as_delta").get<bool>();
@@ -79,6 +82,8 @@ void Archive::save() const {
                                      {"stored_as_delta", entry.stored_as_delta}});
         if (entry.revision_time)
             index["versions"].back()["revision_time"] = *entry.revision_time;
+        if (!entry.sha256.empty())
+            index["versions"].back()["sha256"] = entry.sha256;
     }
     const std::string text = index.dump(2) + "\n";
     AtomicOutput out(directory_ + "/" + kIndexName);
@@ -94,10 +99,11 @@ const ArchivedVersion* Archive::find(const std::string& version) const {
 }
 
 void Archive::verify(const ArchivedVersion& entry, const std::string& path) const {
-    const std::string actual = sha512_of_file(path);
-    if (actual != entry.sha512)
-        throw Error(path, "archived image of " + entry.version +
-                              " does not match its recorded SHA-512 (archive damaged)");
+    const bool by_sha256 = !entry.sha256.empty();
+    const std::string actual = by_sha256 ? sha256_of_file(path) : sha512_of_file(path);
+    if (actual != (by_sha256 ? entry.sha256 : entry.sha512))
+        throw Error(path, "archived image of " + entry.version + " does not match its recorded " +
+                              (by_sha256 ? "SHA-256" : "SHA-512") + " (archive damaged)");
 }
 
 void Archive::add(const std::string& version, const std::string& image, const std::string& sha,
@@ -114,7 +120,8 @@ void Archive::add(const std::string& version, const std::string& image, const st
         fs::remove(image_path(version));
     }
     place_copy(image, image_path(version));
-    versions_.push_back({version, sha, fs::file_size(image), false, false, revision_time});
+    versions_.push_back({version, sha, sha256_of_file(image_path(version)), fs::file_size(image),
+                         false, false, revision_time});
     save();
 }
 
@@ -192,6 +199,7 @@ void Archive::replace_published(const std::string& version, const std::string& i
     }
     place_copy(image, image_path(version));
     versions_.back().sha512 = sha;
+    versions_.back().sha256 = sha256_of_file(image_path(version));
     versions_.back().size = fs::file_size(image);
     versions_.back().revision_time = revision_time;
     save();

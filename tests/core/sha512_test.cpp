@@ -1,6 +1,7 @@
 #include "core/sha512.hpp"
 
 #include "core/files.hpp"
+#include "core/sha256.hpp"
 #include "support/test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -39,6 +40,20 @@ TEST(Sha512, MissingFileNamesThePath) {
     } catch (const std::exception& e) {
         EXPECT_NE(std::string(e.what()).find("/nonexistent/file.sqfs"), std::string::npos);
     }
+}
+
+TEST(Sha256, WholeFileKnownVectors) {
+    TempDir dir;
+    test::write_file(dir.file("abc"), "abc");
+    EXPECT_EQ(sha256_of_file(dir.file("abc")),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    test::write_file(dir.file("empty"), "");
+    EXPECT_EQ(sha256_of_file(dir.file("empty")),
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    // Across the 1 MiB read chunks: a million 'a's (FIPS 180-2 vector).
+    test::write_file(dir.file("million"), std::string(1000000, 'a'));
+    EXPECT_EQ(sha256_of_file(dir.file("million")),
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 } // namespace
