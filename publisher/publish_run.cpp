@@ -5,8 +5,6 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/sha512.hpp"
-#include "generator/delta/delta_encoder.hpp"
-#include "generator/delta/expanded_writer.hpp"
 #include "generator/image/image_writer.hpp"
 #include "publisher/archive.hpp"
 #include "publisher/crash_point.hpp"
@@ -18,6 +16,7 @@
 #include "publisher/lock.hpp"
 #include "publisher/metrics.hpp"
 #include "publisher/mirror.hpp"
+#include "publisher/night_deltas.hpp"
 #include "publisher/plan.hpp"
 #include "publisher/recovery.hpp"
 #include "publisher/resign.hpp"
@@ -27,31 +26,18 @@
 #include "publisher/signer.hpp"
 #include "publisher/state.hpp"
 #include "publisher/tree_source.hpp"
-#include "verifier/applier.hpp"
-#include "verifier/recompression_memo.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <sys/resource.h>
 
 namespace fs = std::filesystem;
 
 namespace squashpub::publisher {
 namespace {
-
-struct BuiltDelta {
-    std::string from;
-    std::string name;
-    std::string staged_path;
-    std::string sha512;
-    uint64_t bytes = 0;
-    double seconds = 0;
-    bool rebuilds_image = false; // its test-apply gave the new image's bytes
-};
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -308,103 +294,17 @@ class PublishRun {
         return input;
     }
 
-    // What a night's deltas share: they all end at the same image.
-    struct NightCaches {
-        generator::RecompressionCache target_checks;
-        verifier::RecompressionMemo apply_memo;
-    };
-
     // Every delta is applied with the independent applier and must rebuild
     // the new image byte for byte before it may be published.
     std::vector<BuiltDelta> build_deltas(Archive& archive, const Plan& plan,
                                          const std::string& image, const TempDir& staging) {
         const auto start = std::chrono::steady_clock::now();
-        std::vector<BuiltDelta> built;
-        std::mutex mutex;
-        NightCaches caches;
-        // Up front, in parallel, when the deltas will expand every block
-        // (auto mode on images up to its limit); otherwise only the few
-        // changed blocks are checked, lazily, and shared the same way.
-        if (!plan.delta_sources.empty() && image_bytes_ <= generator::kAutoSharedBlocksLimit)
-            generator::precheck_recompression(image, caches.target_checks, config_.jobs);
-        Progress progress("building deltas", plan.delta_sources.size(), "deltas");
-        auto with_jobs = [&](unsigned jobs) {
-            return [&, jobs](const ArchivedVersion& old, const std::string& old_path) {
-                BuiltDelta delta = build_delta(old, old_path, image, staging, jobs, caches);
-                progress.advance();
-                std::lock_guard lock(mutex);
-                if (accept(delta))
-                    built.push_back(delta);
-            };
-        };
-        // Oldest source first (the plan lists them newest first): the
-        // longest deltas start first and the workers finish together,
-        // instead of one running the longest alone at the end.
-        std::vector<std::string> oldest_first(plan.delta_sources.rbegin(),
-                                              plan.delta_sources.rend());
-        if (config_.archive != config::ArchiveMode::full || oldest_first.empty()) {
-            // One image at a time, as the reverse-delta chain rebuilds them.
-            archive.visit_images(oldest_first, staging.path(), with_jobs(config_.jobs));
-        } else {
-            // The longest delta alone on every thread, then the others one
-            // per thread. The first fills the night's caches (which target
-            // blocks recompress exactly, the applier's compressed blocks)
-            // that the others then find; two started together would each
-            // do that work (Gentoo-size tree, 25 deltas: both first deltas
-            // spent 8.7 s expanding and 6.4 s recompressing, the next ones
-            // 1.7 s and 0.3 s).
-            archive.visit_images({oldest_first.front()}, staging.path(), with_jobs(config_.jobs));
-            oldest_first.erase(oldest_first.begin());
-            archive.visit_images(oldest_first, staging.path(), with_jobs(1));
-        }
-        progress.finish();
-        std::sort(built.begin(), built.end(),
-                  [](const BuiltDelta& a, const BuiltDelta& b) { return a.name < b.name; });
+        NightDeltas night = build_night_deltas(
+            archive, plan.delta_sources, {version_, image, image_bytes_}, config_, staging.path());
+        rejected_.insert(rejected_.end(), night.rejected.begin(), night.rejected.end());
+        oversize_.insert(oversize_.end(), night.oversize.begin(), night.oversize.end());
         timings_["deltas"] = seconds_since(start);
-        return built;
-    }
-
-    // One delta, encoded and test-applied.
-    BuiltDelta build_delta(const ArchivedVersion& old, const std::string& old_path,
-                           const std::string& image, const TempDir& staging, unsigned jobs,
-                           NightCaches& caches) const {
-        const auto delta_start = std::chrono::steady_clock::now();
-        BuiltDelta delta;
-        delta.from = old.version;
-        delta.name = delta_name(config_.repo, old.version, version_);
-        delta.staged_path = staging.file(delta.name);
-        generator::DeltaOptions options;
-        options.temp_dir = staging.path();
-        options.jobs = jobs;
-        options.target_checks = &caches.target_checks;
-        generator::encode_delta(old_path, image, delta.staged_path, options);
-        delta.bytes = fs::file_size(delta.staged_path);
-        const std::string check = staging.file(delta.name + ".check");
-        verifier::apply_delta(old_path, delta.staged_path, check,
-                              {staging.path(), jobs, &caches.apply_memo});
-        delta.rebuilds_image = same_content(check, image);
-        fs::remove(check);
-        delta.seconds = seconds_since(delta_start);
-        log_verbose(delta.name + ": built and test-applied in " + std::to_string(delta.seconds) +
-                    " s");
-        return delta;
-    }
-
-    // Records why a delta stays out, or hashes it for the manifest.
-    bool accept(BuiltDelta& delta) {
-        if (!delta.rebuilds_image) {
-            log_error(delta.name + ": test-apply did not rebuild the new image; not published");
-            rejected_.push_back(delta.name);
-            return false;
-        }
-        if (static_cast<double>(delta.bytes) > config_.max_delta_ratio * image_bytes_) {
-            log_info(delta.name + ": " + format_bytes(delta.bytes) +
-                     " is over max_delta_ratio of the image; not published");
-            oversize_.push_back(delta.name);
-            return false;
-        }
-        delta.sha512 = sha512_of_file(delta.staged_path);
-        return true;
+        return night.built;
     }
 
     Manifest new_manifest(const Plan& plan, const std::vector<BuiltDelta>& deltas) const {
