@@ -1,10 +1,9 @@
 #include "core/sha512.hpp"
 
 #include "core/error.hpp"
-#include "core/files.hpp"
+#include "core/file_digest.hpp"
 
 #include <openssl/evp.h>
-#include <vector>
 
 namespace squashpub {
 
@@ -27,28 +26,11 @@ std::string Sha512::hex_digest() {
     unsigned int length = 0;
     if (EVP_DigestFinal_ex(context_, digest, &length) != 1)
         throw Error("OpenSSL", "SHA-512 final failed");
-    static const char* hex = "0123456789abcdef";
-    std::string text;
-    for (unsigned int i = 0; i < length; ++i) {
-        text += hex[digest[i] >> 4];
-        text += hex[digest[i] & 15];
-    }
-    return text;
+    return hex_of(digest, length);
 }
 
 std::string sha512_of_file(const std::string& path) {
-    UniqueFd fd = open_for_reading(path);
-    Sha512 hash;
-    std::vector<char> buffer(1 << 20);
-    uint64_t offset = 0;
-    for (;;) {
-        size_t n = read_some_at(fd.get(), buffer.data(), buffer.size(), offset, path);
-        if (n == 0)
-            break;
-        hash.update(buffer.data(), n);
-        offset += n;
-    }
-    return hash.hex_digest();
+    return hex_digest_of_file(path, DigestKind::sha512);
 }
 
 } // namespace squashpub
