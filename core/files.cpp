@@ -175,6 +175,12 @@ std::string read_whole_file(const std::string& path) {
     return content;
 }
 
+void fsync_file(const std::string& path) {
+    UniqueFd fd = open_for_reading(path);
+    if (::fsync(fd.get()) != 0)
+        throw_errno(path, "cannot fsync");
+}
+
 void fsync_directory(const std::string& directory) {
     UniqueFd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd)
@@ -222,15 +228,16 @@ AtomicOutput::~AtomicOutput() {
     cleanup::release_path(cleanup_slot_);
 }
 
-void AtomicOutput::commit() {
-    if (::fsync(fd_.get()) != 0)
+void AtomicOutput::commit(Durability durability) {
+    if (durability == Durability::synced && ::fsync(fd_.get()) != 0)
         throw_errno(temp_path_, "cannot fsync");
     if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
         throw_errno(final_path_, "cannot rename " + temp_path_ + " into place");
     committed_ = true;
     cleanup::release_path(cleanup_slot_);
     cleanup_slot_ = -1;
-    fsync_directory(parent_directory(final_path_));
+    if (durability == Durability::synced)
+        fsync_directory(parent_directory(final_path_));
 }
 
 TempDir::TempDir(const std::string& parent, const std::string& prefix) {

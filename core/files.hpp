@@ -51,8 +51,15 @@ void copy_span(int from_fd, const std::string& from_path, uint64_t from_offset, 
 bool same_content(const std::string& a, const std::string& b);
 
 std::string read_whole_file(const std::string& path);
+void fsync_file(const std::string& path);
 void fsync_directory(const std::string& directory);
 std::string parent_directory(const std::string& path);
+
+// How far commit() goes. A scratch file (a test-apply's rebuilt image, read
+// back and removed by the same run) skips the fsyncs: they bought nothing
+// there, and on a night of deltas each one forced hundreds of megabytes to
+// disk while the other thread's fsync waited behind it in the journal.
+enum class Durability { synced, scratch };
 
 // An output file that appears under its final name only on commit(). Until
 // then it is a hidden temporary file in the same directory, removed by the
@@ -67,8 +74,9 @@ class AtomicOutput {
     int fd() const { return fd_.get(); }
     const std::string& temp_path() const { return temp_path_; }
     const std::string& final_path() const { return final_path_; }
-    // fsync the data, rename over the final name, fsync the directory.
-    void commit();
+    // fsync the data, rename over the final name, fsync the directory
+    // (a scratch file only renames).
+    void commit(Durability durability = Durability::synced);
 
   private:
     std::string final_path_;

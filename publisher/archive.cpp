@@ -31,6 +31,14 @@ void place_copy(const std::string& from, const std::string& to) {
     out.commit();
 }
 
+// Every image the archive rebuilds from a reverse delta goes to its scratch
+// directory, to be checked and removed, or copied into place (which syncs).
+verifier::ApplyOptions scratch_apply(const std::string& scratch_dir, unsigned jobs) {
+    verifier::ApplyOptions options{scratch_dir, jobs};
+    options.output = Durability::scratch;
+    return options;
+}
+
 } // namespace
 
 Archive::Archive(std::string directory, std::string repo, config::ArchiveMode mode, unsigned jobs)
@@ -156,7 +164,7 @@ void Archive::store_as_reverse_delta(const std::string& version, const std::stri
     options.jobs = jobs_;
     generator::encode_delta(image_path(newer), image_path(version), delta, options);
     const std::string check = scratch_dir + "/reverse-check.sqfs";
-    verifier::apply_delta(image_path(newer), delta, check, {scratch_dir, jobs_});
+    verifier::apply_delta(image_path(newer), delta, check, scratch_apply(scratch_dir, jobs_));
     verify(entry, check);
     fs::remove(check);
     crash_point("archive-reverse-delta");
@@ -189,7 +197,7 @@ void Archive::replace_published(const std::string& version, const std::string& i
         ArchivedVersion& previous = versions_[versions_.size() - 2];
         const std::string delta = reverse_delta_path(version, previous.version);
         const std::string full = scratch_dir + "/unchain.sqfs";
-        verifier::apply_delta(image_path(version), delta, full, {scratch_dir, jobs_});
+        verifier::apply_delta(image_path(version), delta, full, scratch_apply(scratch_dir, jobs_));
         verify(previous, full);
         place_copy(full, image_path(previous.version));
         fs::remove(full);
@@ -254,7 +262,7 @@ void Archive::visit_images(
             path = scratch_dir + "/chain-" + entry.version + ".sqfs";
             verifier::apply_delta(current_path,
                                   reverse_delta_path(versions_[i + 1].version, entry.version), path,
-                                  {scratch_dir, jobs_});
+                                  scratch_apply(scratch_dir, jobs_));
         }
         verify(entry, path);
         if (remaining.erase(entry.version))

@@ -163,7 +163,9 @@ RepairPlan repair_locked(const config::PublisherConfig& config) {
             options.jobs = 1;
             generator::encode_delta(old_path, current_image, path, options);
             const std::string check = path + ".check";
-            verifier::apply_delta(old_path, path, check, {staging.path(), 1});
+            verifier::ApplyOptions apply{staging.path(), 1};
+            apply.output = Durability::scratch;
+            verifier::apply_delta(old_path, path, check, apply);
             const bool exact = sha512_of_file(check) == current_sha;
             fs::remove(check);
             std::lock_guard lock(mutex);

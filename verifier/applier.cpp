@@ -239,7 +239,7 @@ ApplyResult apply_delta(const std::string& source_path, const std::string& delta
     log_verbose(delta_path + ": xdelta3 -d took " + clock.lap());
     ApplyResult result = recompress_target(output, delta, delta_path, options.jobs, options.memo);
     log_verbose(delta_path + ": target recompressed in " + clock.lap());
-    output.commit();
+    output.commit(options.output);
     return result;
 }
 

@@ -4,6 +4,8 @@
 // with the generator. Unlike squashmerge it checks every structure (spec
 // §8 items 1-9) and writes the output atomically: a failure leaves no file.
 
+#include "core/files.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -30,6 +32,9 @@ struct ApplyOptions {
     // A delta whose source blocks would expand the source image past this
     // is refused before any block is decompressed.
     uint64_t max_expanded_source = kDefaultMaxOutput;
+    // scratch: the caller reads the output back and removes it (a
+    // test-apply), so it is not fsynced.
+    Durability output = Durability::synced;
 };
 
 struct ApplyResult {

@@ -158,6 +158,7 @@ class ClientReplay {
         try {
             ApplyOptions apply{ctx_.scratch.path(), 1, &memo};
             apply.max_output = expanded_target_bound(target->second.fetched->bytes);
+            apply.output = Durability::scratch; // hashed, then removed
             apply_delta(old_image->path, delta.fetched->path, rebuilt, apply);
             const bool exact = sha512_of_file(rebuilt) == digests.at(prefix + version + ".sqfs");
             fs::remove(rebuilt);

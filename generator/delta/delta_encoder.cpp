@@ -393,7 +393,7 @@ DeltaStats encode_delta(const std::string& source_path, const std::string& targe
         log_warning(target_path + ": " + std::to_string(best.stats.target_unreproducible) +
                     " blocks do not recompress identically with " + spec.describe() +
                     "; they stay compressed in the delta");
-    best.output->commit();
+    best.output->commit(options.output);
     return best.stats;
 }
 

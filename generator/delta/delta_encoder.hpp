@@ -3,6 +3,7 @@
 // (spec §1): expand the compressed blocks of both, then run xdelta3 on the
 // expanded files. The delta appears atomically, or not at all.
 
+#include "core/files.hpp"
 #include "generator/delta/squashmerge_race.hpp"
 #include "generator/delta/vcdiff_splice.hpp"
 
@@ -35,6 +36,9 @@ struct DeltaOptions {
     // Runs both expanded files share go into the payload as COPY windows,
     // xdelta3 encodes the rest (vcdiff_splice.hpp).
     SpliceOptions splice;
+    // scratch: the caller makes the delta durable itself (the publisher
+    // syncs a night's deltas once they are all built).
+    Durability output = Durability::synced;
 };
 
 struct DeltaStats {

@@ -33,6 +33,28 @@ TEST(AtomicOutput, CommitReplacesTheFileAtOnce) {
     EXPECT_EQ(st.st_mode & 0777, 0644u);
 }
 
+TEST(AtomicOutput, ScratchCommitSkipsOnlyTheSync) {
+    TempDir dir;
+    test::write_file(dir.file("result"), "old");
+    AtomicOutput out(dir.file("result"));
+    write_all(out.fd(), "rebuilt", 7, out.temp_path());
+    out.commit(Durability::scratch);
+    EXPECT_EQ(test::read_file(dir.file("result")), "rebuilt");
+    EXPECT_EQ(test::list_dir(dir.path()), std::vector<std::string>{"result"});
+}
+
+TEST(FsyncFile, MissingFileIsAClearError) {
+    TempDir dir;
+    try {
+        fsync_file(dir.file("gone.sqdelta"));
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.subject(), dir.file("gone.sqdelta"));
+    }
+    test::write_file(dir.file("here.sqdelta"), "delta");
+    EXPECT_NO_THROW(fsync_file(dir.file("here.sqdelta")));
+}
+
 TEST(AtomicOutput, MissingDirectoryIsAClearError) {
     try {
         AtomicOutput out("/nonexistent-dir/out.sqfs");
