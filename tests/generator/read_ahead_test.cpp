@@ -107,5 +107,38 @@ TEST(ReadAhead, ReadingOutOfOrderOnlyCostsSpeed) {
     EXPECT_EQ(ahead.take(*Node::file(1, false, "x")), std::nullopt); // not in the tree
 }
 
+// Many small files and a window a few of them fill: batches, the window and
+// the writer's pace interleave in every order (a writer faster than the
+// workers reads files itself), and each file comes whole, read at most once
+// by a worker.
+TEST(ReadAhead, ManyFilesThroughASmallWindow) {
+    auto root = Node::directory();
+    std::vector<std::shared_ptr<Node>> files;
+    for (int i = 0; i < 2000; ++i) {
+        files.push_back(Node::file(1 + (i * 37) % 700, false, std::string(1, 'a' + i % 26)));
+        std::string name = "f"; // appended: GCC 12 -O3 warns falsely on "f" + string
+        name += std::to_string(100000 + i);
+        root->children.push_back({name, files.back()});
+    }
+    std::atomic<int> reads = 0;
+    ReadAhead ahead(*root, 3, 4096, [&] { return counting_reader(reads); });
+    for (int i = 0; i < 5000 && reads == 0; ++i) // the first file comes from a worker
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    size_t from_workers = 0;
+    for (size_t i = 0; i < files.size(); ++i) {
+        const Node& file = *files[i];
+        const std::optional<std::string> content = ahead.take(file);
+        if (content) {
+            ++from_workers;
+            EXPECT_EQ(*content, std::string(file.size, file.locator[0])) << "file " << i;
+        }
+        if (i % 97 == 0) // the writer pauses now and then: the window fills
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    EXPECT_TRUE(ahead.finished());
+    EXPECT_GE(from_workers, 1u);
+    EXPECT_LE(static_cast<size_t>(reads.load()), files.size());
+}
+
 } // namespace
 } // namespace squashpub::generator
