@@ -260,11 +260,21 @@ TempDir::~TempDir() {
 
 TempFile::TempFile(std::string path) : path_(std::move(path)) {
     cleanup::install_signal_handlers();
+    create();
+    cleanup_slot_ = cleanup::watch_path(path_, false);
+}
+
+void TempFile::create() {
     int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         throw_errno(path_, "cannot create temporary file");
     fd_ = UniqueFd(fd);
-    cleanup_slot_ = cleanup::watch_path(path_, false);
+}
+
+void TempFile::recreate() {
+    ::unlink(path_.c_str()); // before the close, so the close writes nothing back
+    fd_ = UniqueFd();
+    create();
 }
 
 TempFile::~TempFile() {

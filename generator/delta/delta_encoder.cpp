@@ -166,7 +166,7 @@ std::vector<SharedPair> remove_shared_blocks(OpenImage& source, OpenImage& targe
 
 ExpandedFile expand(const OpenImage& image, std::vector<CompressedRegion> candidates,
                     const CompressionSpec& spec, bool exact, RecompressionCache* cache,
-                    const TempFile& out, unsigned jobs, const std::string& label) {
+                    TempFile& out, unsigned jobs, const std::string& label) {
     ExpansionInput input;
     input.image_fd = image.fd();
     input.image_path = image.path;
@@ -178,8 +178,7 @@ ExpandedFile expand(const OpenImage& image, std::vector<CompressedRegion> candid
     input.cache = cache;
     input.jobs = jobs;
     // Written afresh each time: the zeros of §2.5 are holes.
-    if (::ftruncate(out.fd(), 0) != 0)
-        throw Error(out.path(), std::string("cannot truncate: ") + std::strerror(errno));
+    out.recreate();
     Progress progress(label, input.candidates.size(), "blocks");
     ExpandedFile expanded = write_expanded_file(input, out.fd(), out.path(), &progress);
     progress.finish();

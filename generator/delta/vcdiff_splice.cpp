@@ -255,9 +255,8 @@ Plan plan_with(const std::vector<KnownMatch>& matches, uint64_t target_size, uin
     return plan;
 }
 
-void copy_to(const ExpandedView& from, uint64_t offset, uint64_t size, const TempFile& to) {
-    if (::ftruncate(to.fd(), 0) != 0)
-        throw Error(to.path(), std::string("cannot truncate: ") + std::strerror(errno));
+void copy_to(const ExpandedView& from, uint64_t offset, uint64_t size, TempFile& to) {
+    to.recreate();
     copy_span(from.fd, from.path, offset, to.fd(), to.path(), 0, size);
 }
 

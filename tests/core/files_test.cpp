@@ -74,6 +74,21 @@ TEST(TempDir, RemovesItselfWithContents) {
     EXPECT_FALSE(test::exists(path));
 }
 
+// A new file, not a truncated one: ext4 writes a file truncated to zero
+// back to disk at its next close (files.hpp).
+TEST(TempFile, RecreateStartsANewEmptyFileUnderThePath) {
+    TempDir dir;
+    TempFile file(dir.file("scratch"));
+    write_all(file.fd(), "old bytes", 9, file.path());
+    UniqueFd old_file = open_for_reading(file.path());
+    file.recreate();
+    EXPECT_EQ(file_size_of(file.fd(), file.path()), 0u);
+    write_all(file.fd(), "new", 3, file.path());
+    EXPECT_EQ(test::read_file(dir.file("scratch")), "new");
+    // The old file was left as it was, not truncated.
+    EXPECT_EQ(file_size_of(old_file.get(), file.path()), 9u);
+}
+
 TEST(Files, ShortReadNamesFileAndOffset) {
     TempDir dir;
     test::write_file(dir.file("short"), "abc");
