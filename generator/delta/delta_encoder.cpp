@@ -11,11 +11,8 @@
 #include "generator/delta/vcdiff_splice.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <string_view>
-#include <unistd.h>
 
 namespace squashpub::generator {
 namespace {

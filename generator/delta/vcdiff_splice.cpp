@@ -6,10 +6,8 @@
 #include "generator/delta/delta_encoder.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <string_view>
-#include <unistd.h>
 #include <unordered_map>
 
 namespace squashpub::generator {
